@@ -1,0 +1,3 @@
+module github.com/mailstack/mailstack
+
+go 1.26
