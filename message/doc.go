@@ -1,0 +1,42 @@
+// Package message reads and writes Internet messages (RFC 5322) and MIME
+// (RFC 2045-2049), and builds the part index that an IMAP server answers
+// FETCH from.
+//
+// Reading a header keeps every field's original bytes, so an unmodified
+// message is written back byte-exact (DKIM needs this):
+//
+//	h, n := message.ParseHeader(raw)
+//	subject := h.Text("Subject")           // unfolded, RFC 2047 decoded
+//	from, _ := message.ParseAddressList(h.Get("From"))
+//	h.WriteTo(w)                            // byte-exact
+//	w.Write(raw[n:])
+//
+// Indexing a stored message reads it once, streaming, and records for every
+// part the offsets of its header and body; sections are then served from the
+// io.ReaderAt without reparsing:
+//
+//	m, _ := message.Parse(f, size, nil)
+//	env := m.Envelope()                     // IMAP ENVELOPE
+//	bs := m.BodyStructure()                 // IMAP BODYSTRUCTURE
+//	r, _ := m.Section(message.SectionSpec{Part: []int{1, 2}, Text: message.TextMIME})
+//
+// Parsing is lenient where real mail is broken and bounded everywhere:
+// Limits caps header bytes, line length, nesting depth and part count, and a
+// part that exceeds a limit becomes an opaque leaf instead of an error.
+//
+// Standards:
+//
+//	RFC 5322  Internet Message Format (incl. obsolete syntax §4)
+//	RFC 6532  Internationalized email headers (UTF-8)
+//	RFC 2045  MIME part one: header fields, transfer encodings
+//	RFC 2046  MIME part two: media types, multipart, message/rfc822
+//	RFC 2047  MIME part three: encoded words in headers
+//	RFC 2049  MIME conformance
+//	RFC 2183  Content-Disposition
+//	RFC 2231  Parameter value continuations, charsets and languages
+//	RFC 2392  Content-ID
+//	RFC 3501  IMAP4rev1 §6.4.5 sections, §7.4.2 ENVELOPE and BODYSTRUCTURE
+//	RFC 9051  IMAP4rev2 §6.4.5, §7.5.2
+//	RFC 3516  IMAP BINARY
+//	RFC 6152  8BITMIME and RFC 6531 SMTPUTF8 detection
+package message
