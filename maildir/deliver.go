@@ -1,0 +1,198 @@
+package maildir
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/mailstack/mailstack/store"
+)
+
+// deliveryCounter makes names unique within this process (the Q<n> part);
+// the pid makes them unique among processes on a host.
+var deliveryCounter atomic.Uint64
+
+// DeliverOptions are the options of Deliver. The zero value works.
+type DeliverOptions struct {
+	// Hostname used in file names. Default: os.Hostname(), sanitised.
+	Hostname string
+	// MaxSize refuses messages larger than this many bytes with
+	// store.ErrTooBig. Default 0: no limit.
+	MaxSize int64
+}
+
+// Deliver writes a message read from r into the Maildir dir (creating
+// dir/tmp, new and cur if missing) the way the Maildir spec and Dovecot do
+// it, and returns the new file's name in dir/new:
+//
+//  1. create tmp/<unique> with O_EXCL, write, fsync, close;
+//  2. link it into new/<unique>,S=<size>, which fails rather than
+//     overwrite, and remove the tmp/ name;
+//  3. fsync new/, so the name survives a power failure.
+//
+// It is safe to call from many goroutines and processes at once. UIDs are
+// assigned later, by the first reader that scans the Maildir.
+func Deliver(ctx context.Context, dir string, r io.Reader, opts *DeliverOptions) (string, error) {
+	var o DeliverOptions
+	if opts != nil {
+		o = *opts
+	}
+	if err := ensureMaildir(dir); err != nil {
+		return "", err
+	}
+	tmp, base, err := writeTemp(ctx, dir, hostname(o.Hostname), r, o.MaxSize)
+	if err != nil {
+		return "", err
+	}
+	name, err := linkUnique(tmp, filepath.Join(dir, "new"), base, "")
+	if err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+func ensureMaildir(dir string) error {
+	for _, sub := range []string{"tmp", "new", "cur"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return fmt.Errorf("maildir: %w", err)
+		}
+	}
+	return nil
+}
+
+// hostname returns h or the system host name, sanitised for file names as
+// the Maildir spec says ('/' → \057, ':' → \072), and also without ',' and
+// control characters, which would confuse the info part.
+func hostname(h string) string {
+	if h == "" {
+		h, _ = os.Hostname()
+	}
+	var b strings.Builder
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case c == '/':
+			b.WriteString(`\057`)
+		case c == ':':
+			b.WriteString(`\072`)
+		case c == ',':
+			b.WriteString(`\054`)
+		case c <= ' ' || c >= 0x7f || c == '\\':
+			b.WriteString(fmt.Sprintf(`\%03o`, c))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	if b.Len() == 0 {
+		return "localhost"
+	}
+	return b.String()
+}
+
+// uniqueBase returns "<sec>.M<usec>P<pid>Q<n>.<host>".
+func uniqueBase(host string) string {
+	now := time.Now()
+	n := deliveryCounter.Add(1)
+	return strconv.FormatInt(now.Unix(), 10) + ".M" + strconv.Itoa(now.Nanosecond()/1000) +
+		"P" + strconv.Itoa(os.Getpid()) + "Q" + strconv.FormatUint(n, 10) + "." + host
+}
+
+// writeTemp streams r into a new file in dir/tmp, fsyncs it, and returns
+// its path and the base name (with ",S=<size>") for its final place.
+func writeTemp(ctx context.Context, dir, host string, r io.Reader, max int64) (tmp, base string, err error) {
+	var f *os.File
+	for try := 0; ; try++ {
+		base = uniqueBase(host)
+		tmp = filepath.Join(dir, "tmp", base)
+		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) || try == 10 {
+			return "", "", fmt.Errorf("maildir: %w", err)
+		}
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	src := r
+	if max > 0 {
+		src = io.LimitReader(r, max+1)
+	}
+	n, err := io.Copy(f, ctxReader{ctx, src})
+	if err != nil {
+		return "", "", fmt.Errorf("maildir: writing message: %w", err)
+	}
+	if max > 0 && n > max {
+		return "", "", fmt.Errorf("%w: over %d bytes", store.ErrTooBig, max)
+	}
+	if err = f.Sync(); err != nil {
+		return "", "", fmt.Errorf("maildir: fsync: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return "", "", fmt.Errorf("maildir: %w", err)
+	}
+	return tmp, base + ",S=" + strconv.FormatInt(n, 10), nil
+}
+
+// ctxReader stops a copy when ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// linkUnique links tmp into dir as base+info without ever replacing an
+// existing file (link(2) fails with EEXIST), removes tmp, and fsyncs dir.
+// On a name clash it picks a new base. It returns the final name.
+func linkUnique(tmp, dir, base, info string) (string, error) {
+	name := base + info
+	for try := 0; ; try++ {
+		err := os.Link(tmp, filepath.Join(dir, name))
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) || try == 10 {
+			os.Remove(tmp)
+			return "", fmt.Errorf("maildir: %w", err)
+		}
+		// Same name from a clock step back and a recycled pid: add a
+		// distinguishing counter.
+		name = base + "_" + strconv.FormatUint(deliveryCounter.Add(1), 10) + info
+	}
+	if err := os.Remove(tmp); err != nil {
+		return "", fmt.Errorf("maildir: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("maildir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("maildir: fsync %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,47 @@
+// Package maildir stores mail in Maildir and Maildir++ directories that
+// Dovecot, Postfix, mutt and mblaze can share, and implements package store
+// over them.
+//
+// Delivery (the MDA path) needs no open store:
+//
+//	name, err := maildir.Deliver(ctx, "/home/u/Maildir", msg, nil)
+//
+// Reading and changing, with UIDs and modseqs, goes through a Store:
+//
+//	st, err := maildir.Open("/home/u/Maildir", nil)
+//	mb, err := st.OpenMailbox(ctx, "INBOX")
+//	infos, err := mb.List(ctx, store.All)
+//
+// Layout and compatibility:
+//
+//   - Delivery writes tmp/<sec>.M<usec>P<pid>Q<n>.<host>, fsyncs it, links
+//     it into new/ as <name>,S=<size> (never replacing a file) and fsyncs
+//     new/. Nothing half-written is ever visible in new/ or cur/.
+//   - A reader moves new/ files to cur/ with ":2," and keeps flags in the
+//     info letters (see SplitName, ParseFlags): D F R S T and keyword
+//     letters a–z named by the folder's dovecot-keywords file.
+//   - Folders are Maildir++: mailbox "Lists.Go" is root/.Lists.Go (name in
+//     modified UTF-7, as Dovecot's default layout), with a maildirfolder
+//     marker. Names that could escape the root are refused.
+//   - UIDs live in each folder's dovecot-uidlist (version 3), read and
+//     written as Dovecot does: records are appended, or the file is
+//     rewritten (temp file + rename), always under the dovecot-uidlist.lock
+//     dotlock that Dovecot takes too. UIDs given by Dovecot are kept.
+//   - Modseqs for CONDSTORE/QRESYNC live in mailstack-modseq (see
+//     JournalName), with expunge tombstones: the last Config.TombstoneLimit
+//     (100 000) per folder. Changes made by other programs are noticed on
+//     the next scan and get fresh modseqs then.
+//   - Subscriptions: root/subscriptions. Special use: folder names as in
+//     Dovecot's default configuration, plus root/mailstack-special-use.
+//
+// Changes made by other processes are found by polling directory mtimes;
+// see Watch in the store.Mailbox documentation and Config.PollInterval.
+//
+// Specifications followed:
+//
+//	Maildir          https://cr.yp.to/proto/maildir.html
+//	Maildir++        Courier's maildir++ folders
+//	dovecot-uidlist  Dovecot 2.x maildir-uidlist.c, version 3
+//	RFC 3501 §5.1.3  modified UTF-7 folder names
+//	RFC 7162         modseqs and expunge tombstones
+package maildir

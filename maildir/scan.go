@@ -1,0 +1,222 @@
+package maildir
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mailstack/mailstack/store"
+)
+
+// readNames lists a directory's entries, skipping dot files.
+func readNames(dir string) ([]string, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("maildir: %w", err)
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("maildir: %w", err)
+	}
+	return slices.DeleteFunc(names, func(n string) bool {
+		return n == "" || n[0] == '.' || len(n) > MaxFileName
+	}), nil
+}
+
+// scan reads new/ and cur/, moves new mail to cur/ with ":2," info, gives
+// UIDs to files that have none, and records flag changes and expunges in the
+// journal. Caller holds f.mu and the lock, and has called readState.
+func (f *folder) scan() error {
+	start := time.Now()
+	nst, err1 := os.Stat(f.path("new"))
+	cst, err2 := os.Stat(f.path("cur"))
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("maildir: %w", err)
+	}
+	if err := f.moveNew(); err != nil {
+		return err
+	}
+	names, err := readNames(f.path("cur"))
+	if err != nil {
+		return err
+	}
+	byBase := make(map[string]string, len(names))
+	var fresh []string
+	for _, n := range names {
+		b, _ := SplitName(n)
+		if _, dup := byBase[b]; dup {
+			continue
+		}
+		byBase[b] = n
+		if f.uids[b] == 0 {
+			fresh = append(fresh, n)
+		}
+	}
+	// Older deliveries sort first, so they get the lower UIDs.
+	slices.SortFunc(fresh, compareNames)
+	if len(fresh) > 0 {
+		if _, err := f.addRecords(fresh); err != nil {
+			return err
+		}
+	}
+	if err := f.rebuild(byBase); err != nil {
+		return err
+	}
+	if err := f.reconcile(); err != nil {
+		return err
+	}
+	f.scanAt, f.newMtime, f.curMtime, f.dirty = start, nst.ModTime(), cst.ModTime(), false
+	f.cleanTmp(start)
+	return f.compact()
+}
+
+// compareNames orders Maildir names by delivery time: seconds, then the
+// rest.
+func compareNames(a, b string) int {
+	sa, _, _ := strings.Cut(a, ".")
+	sb, _, _ := strings.Cut(b, ".")
+	if len(sa) != len(sb) {
+		return len(sa) - len(sb)
+	}
+	return strings.Compare(a, b)
+}
+
+// moveNew moves every file of new/ to cur/ with an empty ":2," info (the
+// Maildir spec's "seen by a reader").
+func (f *folder) moveNew() error {
+	names, err := readNames(f.path("new"))
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		to := n
+		if !strings.Contains(n, ":") {
+			to += infoSep
+		}
+		err := os.Rename(f.path("new", n), f.path("cur", to))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("maildir: %w", err)
+		}
+	}
+	return nil
+}
+
+// rebuild makes f.msgs from the files present, reusing what is cached.
+func (f *folder) rebuild(byBase map[string]string) error {
+	old := make(map[string]*msg, len(f.msgs))
+	for _, m := range f.msgs {
+		old[m.base] = m
+	}
+	msgs := make([]*msg, 0, len(byBase))
+	for b, n := range byBase {
+		uid := f.uids[b]
+		if uid == 0 {
+			continue
+		}
+		m := old[b]
+		if m == nil || m.uid != uid {
+			m = &msg{uid: uid, base: b, size: sizeFromName(b)}
+			st, err := os.Stat(f.path("cur", n))
+			if err != nil {
+				continue // gone already: it will be a tombstone
+			}
+			m.date = st.ModTime()
+			if m.size < 0 {
+				m.size = st.Size()
+			}
+		}
+		m.name = n
+		_, m.letters = SplitName(n)
+		msgs = append(msgs, m)
+	}
+	slices.SortFunc(msgs, func(a, b *msg) int { return int(int64(a.uid) - int64(b.uid)) })
+	f.msgs = msgs
+	return nil
+}
+
+// reconcile gives a new modseq to each message first seen or whose flags
+// changed on disk, and a tombstone to each UID that disappeared.
+func (f *folder) reconcile() error {
+	if err := f.ensureUIDList(); err != nil {
+		return err
+	}
+	var b []byte
+	next := f.highest()
+	present := make(map[store.UID]bool, len(f.msgs))
+	for _, m := range f.msgs {
+		present[m.uid] = true
+		if e, ok := f.jr.entries[m.uid]; ok && e.letters == m.letters {
+			m.modSeq = e.modSeq
+			continue
+		}
+		next++
+		m.modSeq = next
+		b = entryLine(b, m.uid, next, m.letters)
+	}
+	var gone []store.UID
+	for u := range f.jr.entries {
+		if !present[u] {
+			gone = append(gone, u)
+		}
+	}
+	if len(gone) > 0 {
+		slices.Sort(gone)
+		next++
+		for _, u := range gone {
+			b = tombLine(b, u, next)
+		}
+	}
+	return f.journalWrite(b)
+}
+
+// compact rewrites the UID list without the records of vanished files, and
+// the journal without superseded lines, when they have grown well past
+// what the folder holds (Dovecot rewrites the UID list at 75% use).
+func (f *folder) compact() error {
+	if f.ul != nil && len(f.ul.Records) > len(f.msgs)*4/3+100 {
+		recs := make([]UIDRecord, 0, len(f.msgs))
+		for _, r := range f.ul.Records {
+			b, _ := SplitName(r.Name)
+			if m := f.find(r.UID); m != nil && m.base == b {
+				recs = append(recs, UIDRecord{UID: r.UID, Ext: r.Ext, Name: m.name})
+			}
+		}
+		nu := &UIDList{Version: 3, UIDValidity: f.ul.UIDValidity, NextUID: f.ul.Next(),
+			HeaderExt: f.ul.HeaderExt, Records: recs}
+		if err := writeFileAtomic(f.dir, UIDListName, nu.Bytes()); err != nil {
+			return err
+		}
+		f.ulState = fileState{}
+		if err := f.readUIDList(); err != nil {
+			return err
+		}
+	}
+	if f.jr != nil && f.jr.lines > 2*len(f.msgs)+f.s.cfg.TombstoneLimit+1000 {
+		return f.rewriteJournal()
+	}
+	return nil
+}
+
+// cleanTmp removes files left in tmp/ by writers that died, once they are
+// older than Config.StaleTmp (36 hours by default, as the Maildir spec
+// advises); it runs at most once an hour per folder.
+func (f *folder) cleanTmp(now time.Time) {
+	if now.Sub(f.tmpClean) < time.Hour {
+		return
+	}
+	f.tmpClean = now
+	names, err := readNames(f.path("tmp"))
+	if err != nil {
+		return
+	}
+	for _, n := range names {
+		p := f.path("tmp", n)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && now.Sub(st.ModTime()) > f.s.cfg.StaleTmp {
+			os.Remove(p)
+		}
+	}
+}
