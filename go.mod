@@ -1,3 +1,11 @@
 module github.com/mailstack/mailstack
 
-go 1.26
+go 1.26.0
+
+require (
+	github.com/emersion/go-message v0.18.2 // indirect
+	github.com/miekg/dns v1.1.73 // indirect
+	golang.org/x/net v0.62.0
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
+)
