@@ -60,6 +60,7 @@ type Error struct {
 	Reply *envelope.Reply
 }
 
+// Error formats the failure with the name, the cause and the reply code.
 func (e *Error) Error() string {
 	what := e.Name
 	if e.Type != "" {

@@ -29,7 +29,8 @@ const (
 // Resolver looks up where to deliver mail. Its zero value asks the servers
 // of /etc/resolv.conf with the defaults below. A Resolver is safe for
 // concurrent use and must not be copied after first use; its cache is its
-// own, so two Resolvers share nothing.
+// own, so two Resolvers share nothing. Servers, ConfigFile, Timeout and
+// Attempts are read once, at first use.
 type Resolver struct {
 	// Servers are the DNS servers to ask, "IP:port" ("[::1]:53" for
 	// IPv6), tried in order. If empty, the nameservers of ConfigFile are
@@ -92,9 +93,11 @@ type Resolver struct {
 
 	// Rand returns a uniform random integer in [0, n). It orders MX hosts
 	// of equal preference (RFC 5321 §5.1); default math/rand/v2.IntN.
+	// Concurrent lookups call it concurrently.
 	Rand func(n int) int
 
-	// Now is the cache's clock; default time.Now.
+	// Now is the cache's clock; default time.Now. Concurrent lookups call
+	// it concurrently.
 	Now func() time.Time
 
 	confOnce sync.Once
