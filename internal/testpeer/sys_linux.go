@@ -56,7 +56,7 @@ func parseProcStat(data []byte) (pid int, state byte, pgrp int, ok bool) {
 		return 0, 0, 0, false
 	}
 	fields := bytes.Fields(data[end+1:])
-	if len(fields) < 3 || len(fields[0]) != 1 {
+	if len(fields) < 3 || len(fields[0]) != 1 || !isProcState(fields[0][0]) {
 		return 0, 0, 0, false
 	}
 	pgrp, err = strconv.Atoi(string(fields[2]))
@@ -64,6 +64,12 @@ func parseProcStat(data []byte) (pid int, state byte, pgrp int, ok bool) {
 		return 0, 0, 0, false
 	}
 	return pid, fields[0][0], pgrp, true
+}
+
+// isProcState reports whether c can be a process state of proc(5): a
+// letter such as R, S, D, Z, T or I.
+func isProcState(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
 }
 
 // fileOwner returns the owner and group of a file.
