@@ -149,6 +149,8 @@ func seedAnswers() []*dns.Msg {
 		mk("a.", dns.TypeA, 0, "a. 300 IN CNAME a."),
 		mk("a.", dns.TypeA, 0, "a. 300 IN A 192.0.2.1", "other. 300 IN A 192.0.2.66"),
 		mk("a.", dns.TypeAAAA, 0, "a. 300 IN AAAA 2001:db8::1", "a. 2147483648 IN AAAA 2001:db8::2"),
+		// Found by fuzzing: an escaped dot in a target label.
+		mk("example.", dns.TypeMX, 0, `example. 300 IN MX 10 [000.0.a.0\..`, `example. 300 IN MX 20 A\032B.example.`),
 		soa,
 	}
 }

@@ -125,7 +125,8 @@ func (r *Resolver) implicit(ctx context.Context, res *Result) (*Result, error) {
 // equals with intn (RFC 5321 §5.1), duplicates dropped (the lowest
 // preference kept), at most limit of them. null reports a null MX (RFC
 // 7505 §3): a lone MX whose target is the root. A "." target among other
-// MX records is a broken null MX and is skipped.
+// MX records is a broken null MX and is skipped, and so is a target that
+// is neither a host name nor an IP address (as Postfix does).
 func orderMX(mxs []*dns.MX, limit int, intn func(int) int) (hosts []Host, null bool) {
 	if len(mxs) == 1 && mxs[0].Mx == "." {
 		// RFC 7505 §3 asks for preference 0 but a lone "." cannot be
@@ -137,7 +138,7 @@ func orderMX(mxs []*dns.MX, limit int, intn func(int) int) (hosts []Host, null b
 	seen := map[string]bool{}
 	for _, mx := range sorted {
 		name := strings.ToLower(strings.TrimSuffix(mx.Mx, "."))
-		if name == "" || seen[name] {
+		if seen[name] || !validTarget(name) {
 			continue
 		}
 		seen[name] = true
@@ -213,4 +214,29 @@ func noUsableHost(name string, hosts []Host) error {
 		e.Reply = reply(550, 5, 4, 4, "No usable mail host for "+name)
 	}
 	return e
+}
+
+// validTarget reports whether an MX target (lower case, without the root
+// dot) can name a mail host: an IP address, or labels of letters, digits,
+// hyphens and underscores within the DNS limits (RFC 1035 §2.3.1, with the
+// underscore that real host names carry). Escaped bytes in the
+// presentation form (`\.`, `\032`) fail, as they must.
+func validTarget(name string) bool {
+	if _, ok := targetAddr(name); ok {
+		return true
+	}
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(name, ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for _, c := range []byte(label) {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }

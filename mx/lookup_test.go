@@ -391,3 +391,29 @@ func TestIDN(t *testing.T) {
 		wantError(t, err, ErrInvalidDomain, 550, "5.1.2")
 	}
 }
+
+// Targets that are not host names are skipped (as Postfix does); when no
+// target is left, the MX RRset still rules out an implicit MX (RFC 5321
+// §5.1) and the lookup fails permanently.
+func TestInvalidTargets(t *testing.T) {
+	_, r := newTestServer(t,
+		`example.org. 300 IN MX 10 bad\.label.example.org.`,
+		`example.org. 300 IN MX 20 sp\032ace.example.org.`,
+		"example.org. 300 IN MX 30 good_host.example.org.",
+		"good_host.example.org. 300 IN A 192.0.2.1",
+		`allbad.example. 300 IN MX 10 bad\.label.example.org.`,
+		"allbad.example. 300 IN A 192.0.2.2",
+	)
+	res, err := r.Lookup(context.Background(), "example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hostNames(res.Hosts); !slices.Equal(got, []string{"good_host.example.org"}) {
+		t.Errorf("hosts %v", got)
+	}
+	res, err = r.Lookup(context.Background(), "allbad.example")
+	wantError(t, err, ErrNoUsableHost, 550, "5.4.4")
+	if res == nil || res.Implicit || len(res.Hosts) != 0 {
+		t.Errorf("result %+v", res)
+	}
+}
