@@ -74,15 +74,41 @@ func (f *folder) scan() error {
 	return f.compact()
 }
 
-// compareNames orders Maildir names by delivery time: seconds, then the
-// rest.
+// compareNames orders Maildir names by delivery: seconds, microseconds and
+// the Q counter of "<sec>.M<usec>P<pid>Q<n>.<host>" compared as numbers,
+// then the whole name.
 func compareNames(a, b string) int {
-	sa, _, _ := strings.Cut(a, ".")
-	sb, _, _ := strings.Cut(b, ".")
-	if len(sa) != len(sb) {
-		return len(sa) - len(sb)
+	ka, kb := nameKey(a), nameKey(b)
+	for i := range ka {
+		if ka[i] != kb[i] {
+			if ka[i] < kb[i] {
+				return -1
+			}
+			return 1
+		}
 	}
 	return strings.Compare(a, b)
+}
+
+func nameKey(n string) [3]uint64 {
+	var k [3]uint64
+	num := func(s string) (uint64, string) {
+		var v uint64
+		i := 0
+		for ; i < len(s) && i < 19 && s[i] >= '0' && s[i] <= '9'; i++ {
+			v = v*10 + uint64(s[i]-'0')
+		}
+		return v, s[i:]
+	}
+	var rest string
+	k[0], rest = num(n)
+	if strings.HasPrefix(rest, ".M") {
+		k[1], rest = num(rest[2:])
+		if i := strings.IndexByte(rest, 'Q'); i >= 0 && i < 12 {
+			k[2], _ = num(rest[i+1:])
+		}
+	}
+	return k
 }
 
 // moveNew moves every file of new/ to cur/ with an empty ":2," info (the

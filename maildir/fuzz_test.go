@@ -1,0 +1,92 @@
+package maildir
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mailstack/mailstack/store"
+)
+
+func FuzzInfo(f *testing.F) {
+	for _, s := range []string{"1.M1P2.host", "1.M1P2.host,S=12:2,FS", "x:2,DFPRSTabz", "x:1,abc", "x:2,S,foo", ":", ":2,", "a:2,\xff"} {
+		f.Add(s)
+	}
+	kw := make([]string, MaxKeywords)
+	kw[0], kw[25] = "$Forwarded", "Last"
+	f.Fuzz(func(t *testing.T, name string) {
+		base, letters := SplitName(name)
+		if strings.Contains(base, ":") || len(base)+len(letters) > len(name) {
+			t.Fatalf("SplitName(%q) = %q, %q", name, base, letters)
+		}
+		flags := ParseFlags(letters, kw)
+		// Formatting the parsed flags and parsing again is stable.
+		l2 := FormatFlags(flags, letters, func(k string) byte { return letterOf(kw, k) })
+		if again := ParseFlags(l2, kw); !store.SameFlags(again, flags) {
+			t.Fatalf("flags %v → %q → %v", flags, l2, again)
+		}
+		for i := 1; i < len(l2); i++ {
+			if l2[i] <= l2[i-1] {
+				t.Fatalf("letters %q not in ASCII order", l2)
+			}
+		}
+	})
+}
+
+func FuzzUIDList(f *testing.F) {
+	f.Add([]byte("3 V1700000000 N5 G0123\n1 :a:2,S\n3 W12 :b\n"))
+	f.Add([]byte("1 1234 3\n1 a\n2 b:2,S\n"))
+	f.Add([]byte("3 V1\n4294967295 :x\n"))
+	f.Add([]byte("3 V1 N0\n\n\n2 :torn"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, n, err := ParseUIDList(data)
+		if err != nil {
+			return
+		}
+		if n > len(data) {
+			t.Fatalf("consumed %d of %d", n, len(data))
+		}
+		for i := 1; i < len(l.Records); i++ {
+			if l.Records[i].UID <= l.Records[i-1].UID {
+				t.Fatal("records not ascending")
+			}
+		}
+		back, _, err := ParseUIDList(l.Bytes())
+		if err != nil {
+			t.Fatalf("re-parse of %q: %v", l.Bytes(), err)
+		}
+		if back.UIDValidity != l.UIDValidity || back.Next() != l.Next() || len(back.Records) != len(l.Records) {
+			t.Fatalf("round trip changed %+v → %+v", l, back)
+		}
+		for i := range back.Records {
+			if back.Records[i] != l.Records[i] {
+				t.Fatalf("record %d: %+v → %+v", i, l.Records[i], back.Records[i])
+			}
+		}
+	})
+}
+
+func FuzzFolderName(f *testing.F) {
+	for _, s := range []string{"Sent", "Lists.Go", "~peter.mail.台北.日本語", "A&B", "&U,BTFw-", "&-", "a..b", "€uro", "\U0001F600"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if enc, err := EncodeFolderName(s); err == nil {
+			if strings.ContainsAny(enc, "/\x00") || strings.HasPrefix(enc, ".") || strings.Contains(enc, "..") {
+				t.Fatalf("EncodeFolderName(%q) = %q escapes", s, enc)
+			}
+			back, err := DecodeFolderName(enc)
+			if err != nil || back != s {
+				t.Fatalf("round trip %q → %q → %q, %v", s, enc, back, err)
+			}
+		}
+		if dec, err := DecodeFolderName(s); err == nil {
+			enc, err := EncodeFolderName(dec)
+			if err != nil {
+				t.Fatalf("decoded %q → %q does not encode: %v", s, dec, err)
+			}
+			if again, _ := DecodeFolderName(enc); again != dec {
+				t.Fatalf("%q → %q → %q → %q", s, dec, enc, again)
+			}
+		}
+	})
+}
