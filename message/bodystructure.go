@@ -77,7 +77,7 @@ func (bs *BodyStructure) AppendIMAP(b []byte, extended bool) []byte {
 		b = appendString(b, bs.Subtype)
 		if extended {
 			b = append(b, ' ')
-			b = appendParams(b, bs.Params)
+			b = appendParams(b, bs.Params, false)
 			b = bs.appendExt(b)
 		}
 		return append(b, ')')
@@ -86,7 +86,7 @@ func (bs *BodyStructure) AppendIMAP(b []byte, extended bool) []byte {
 	b = append(b, ' ')
 	b = appendString(b, bs.Subtype)
 	b = append(b, ' ')
-	b = appendParams(b, bs.Params)
+	b = appendParams(b, bs.Params, strings.EqualFold(bs.Type, "text"))
 	b = append(b, ' ')
 	b = appendNString(b, bs.ID)
 	b = append(b, ' ')
@@ -128,16 +128,14 @@ func (bs *BodyStructure) appendExt(b []byte) []byte {
 		b = append(b, '(')
 		b = appendString(b, bs.Disposition.Type)
 		b = append(b, ' ')
-		b = appendParams(b, bs.Disposition.Params)
+		b = appendParams(b, bs.Disposition.Params, false)
 		b = append(b, ')')
 	}
 	b = append(b, ' ')
 	switch len(bs.Language) {
 	case 0:
 		b = append(b, "NIL"...)
-	case 1:
-		b = appendString(b, bs.Language[0])
-	default:
+	default: // always a list, as Dovecot writes it
 		b = append(b, '(')
 		for i, l := range bs.Language {
 			if i > 0 {
@@ -151,8 +149,11 @@ func (bs *BodyStructure) appendExt(b []byte) []byte {
 	return appendNString(b, bs.Location)
 }
 
-func appendParams(b []byte, ps Params) []byte {
-	if len(ps) == 0 {
+// appendParams writes a parameter list; for text parts without a charset
+// it adds charset us-ascii, the default of RFC 2046 §4.1.2, as Dovecot does.
+func appendParams(b []byte, ps Params, text bool) []byte {
+	addCharset := text && !ps.has("charset")
+	if len(ps) == 0 && !addCharset {
 		return append(b, "NIL"...)
 	}
 	b = append(b, '(')
@@ -163,6 +164,12 @@ func appendParams(b []byte, ps Params) []byte {
 		b = appendString(b, p.WireName())
 		b = append(b, ' ')
 		b = appendString(b, p.Value)
+	}
+	if addCharset {
+		if len(ps) > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, `"charset" "us-ascii"`...)
 	}
 	return append(b, ')')
 }

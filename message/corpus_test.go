@@ -96,3 +96,15 @@ func checkPart(t *testing.T, name string, p *Part, min, max int64) {
 		prev = c.Offset + c.Size()
 	}
 }
+
+func ioReadFull(r interface{ Read([]byte) (int, error) }, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}

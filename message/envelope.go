@@ -1,12 +1,14 @@
 package message
 
 import (
+	"bytes"
 	"io"
 )
 
 // Envelope is the IMAP ENVELOPE of a message (RFC 3501 §7.4.2, RFC 9051
-// §7.5.2): header values as written (unfolded, not decoded) and parsed
-// address lists. An empty string or nil list is NIL on the wire.
+// §7.5.2): header values as written (trimmed, still folded, not decoded)
+// and parsed address lists. An empty string or nil list is NIL on the
+// wire. AppendIMAP unfolds.
 type Envelope struct {
 	Date      string
 	Subject   string
@@ -29,9 +31,9 @@ func envelopeFromHeader(h *Header) *Envelope {
 	for _, f := range h.fields {
 		switch {
 		case e.Date == "" && f.Is("Date"):
-			e.Date = f.Value()
+			e.Date = rawValue(f)
 		case e.Subject == "" && f.Is("Subject"):
-			e.Subject = f.Value()
+			e.Subject = rawValue(f)
 		case e.From == nil && f.Is("From"):
 			e.From = envAddrs(f)
 		case !sender && f.Is("Sender"):
@@ -45,9 +47,9 @@ func envelopeFromHeader(h *Header) *Envelope {
 		case e.Bcc == nil && f.Is("Bcc"):
 			e.Bcc = envAddrs(f)
 		case e.InReplyTo == "" && f.Is("In-Reply-To"):
-			e.InReplyTo = f.Value()
+			e.InReplyTo = rawValue(f)
 		case e.MessageID == "" && f.Is("Message-ID"):
-			e.MessageID = f.Value()
+			e.MessageID = rawValue(f)
 		}
 	}
 	if len(e.Sender) == 0 {
@@ -90,3 +92,8 @@ func (m *Message) header(p *Part) (Header, error) {
 // Header returns the parsed header of a part (for an encapsulated message,
 // pass part.Message for its header), up to the header limit.
 func (m *Message) Header(p *Part) (Header, error) { return m.header(p) }
+
+// rawValue is the field value trimmed but still folded.
+func rawValue(f Field) string {
+	return string(bytes.Trim(f.RawValue(), " \t\r\n"))
+}

@@ -1,6 +1,9 @@
 package message
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // appendNString appends s as an IMAP nstring (RFC 9051 §9): NIL when
 // empty, a quoted string when it has only 7-bit text characters, otherwise a
@@ -12,10 +15,22 @@ func appendNString(b []byte, s string) []byte {
 	return appendString(b, s)
 }
 
-// appendString appends s as an IMAP string (quoted or literal).
+// appendString appends s as an IMAP string: quoted, or a literal when it
+// holds 8-bit bytes, CR, LF or NUL, or (as Dovecot) more than 4 characters
+// to escape.
 func appendString(b []byte, s string) []byte {
+	return appendStr(b, s, 4)
+}
+
+// appendStr is appendString with the most escapes a quoted string may have.
+func appendStr(b []byte, s string, maxEscapes int) []byte {
+	esc := 0
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0x80 || c == '\r' || c == '\n' || c == 0 {
+		c := s[i]
+		if c == '"' || c == '\\' {
+			esc++
+		}
+		if c >= 0x80 || c == '\r' || c == '\n' || c == 0 || esc > maxEscapes {
 			b = append(b, '{')
 			b = strconv.AppendInt(b, int64(len(s)), 10)
 			b = append(b, "}\r\n"...)
@@ -37,18 +52,49 @@ func appendString(b []byte, s string) []byte {
 // in-reply-to message-id)".
 func (e *Envelope) AppendIMAP(b []byte) []byte {
 	b = append(b, '(')
-	b = appendNString(b, e.Date)
+	b = appendEnvString(b, e.Date, false)
 	b = append(b, ' ')
-	b = appendNString(b, e.Subject)
+	b = appendEnvString(b, e.Subject, true)
 	for _, l := range [][]Address{e.From, e.Sender, e.ReplyTo, e.To, e.Cc, e.Bcc} {
 		b = append(b, ' ')
 		b = appendAddrList(b, l)
 	}
 	b = append(b, ' ')
-	b = appendNString(b, e.InReplyTo)
+	b = appendEnvString(b, e.InReplyTo, false)
 	b = append(b, ' ')
-	b = appendNString(b, e.MessageID)
+	b = appendEnvString(b, e.MessageID, false)
 	return append(b, ')')
+}
+
+// appendEnvString writes a possibly folded header value for ENVELOPE. A
+// folded one is unfolded (a TAB that starts a continuation line becomes a
+// space; a space is added where a line break is not followed by white
+// space); a folded subject is sent as a literal, as Dovecot does.
+func appendEnvString(b []byte, s string, literal bool) []byte {
+	if !strings.ContainsAny(s, "\r\n") {
+		return appendNString(b, s)
+	}
+	var u []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\r' && c != '\n' {
+			u = append(u, c)
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == '\t' {
+			u = append(u, ' ')
+			i++
+		} else if i+1 < len(s) && s[i+1] != ' ' && s[i+1] != '\r' && s[i+1] != '\n' {
+			u = append(u, ' ')
+		}
+	}
+	if !literal {
+		return appendNString(b, string(u))
+	}
+	b = append(b, '{')
+	b = strconv.AppendInt(b, int64(len(u)), 10)
+	b = append(b, "}\r\n"...)
+	return append(b, u...)
 }
 
 // appendAddrList writes addresses; a group is a start marker with the group
@@ -75,14 +121,29 @@ func appendAddrList(b []byte, as []Address) []byte {
 	return append(b, ')')
 }
 
+// appendAddr writes one address. Dovecot sends an address part holding
+// '"' or '\\' as a literal; so do we. A missing mailbox or domain becomes
+// MISSING_MAILBOX / MISSING_DOMAIN, Dovecot's placeholders for broken
+// addresses.
 func appendAddr(b []byte, a *Address) []byte {
 	b = append(b, '(')
-	b = appendNString(b, a.RawName)
+	b = appendAddrString(b, a.RawName)
 	b = append(b, ' ')
-	b = appendNString(b, a.Route)
+	b = appendAddrString(b, a.Route)
 	b = append(b, ' ')
-	b = appendNString(b, a.Local)
+	local := a.Local
+	if strings.HasPrefix(local, `"`) {
+		local = unquote(local) // ENVELOPE carries the local part unquoted
+	}
+	b = appendAddrString(b, local)
 	b = append(b, ' ')
-	b = appendNString(b, a.Domain)
+	b = appendAddrString(b, a.Domain)
 	return append(b, ')')
+}
+
+func appendAddrString(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, "NIL"...)
+	}
+	return appendStr(b, s, 0)
 }

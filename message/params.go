@@ -67,6 +67,15 @@ func (ps Params) Get(name string) string {
 	return ""
 }
 
+func (ps Params) has(name string) bool {
+	for _, p := range ps {
+		if strings.EqualFold(p.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // MediaType is a parsed Content-Type (RFC 2045 §5.1) or, with an empty
 // Subtype, Content-Disposition (RFC 2183 §2) value.
 type MediaType struct {

@@ -11,7 +11,9 @@ type parser struct {
 	nparts                     int
 	maxParts, maxDepth         int
 	maxHeader, maxLine         int
-	headerCut                  bool // the current header exceeded maxHeader
+	headerCut                  bool  // the current header exceeded maxHeader
+	minEnd                     int64 // set by parseMultipart: start of its epilogue
+	blankAt, blankBare         int64 // offset (and bare LF count) of an empty line ending the header, -1 if none
 	bodyStartLFs, bodyStartBLF int64
 }
 
@@ -25,14 +27,12 @@ func (p *parser) parsePart(part *Part, depth int, inDigest, isMsg bool) boundary
 	part.HeaderSize = p.s.off() - part.Offset
 	part.HeaderBareLFs = p.s.bare - hdrBare
 	if ended {
-		// A boundary (or EOF) inside the header: no body. The line ending
+		// A boundary (or EOF) inside the header: no body. The last header
+		// line keeps its line ending (as Dovecot); an empty line just
 		// before the boundary is the boundary's (RFC 2046 §5.1.1).
 		end, bare := hit.lineStart, hit.bare
-		if !hit.eof && end > part.Offset {
-			end -= int64(hit.eol)
-			if hit.eol == 1 {
-				bare--
-			}
+		if p.blankAt >= 0 {
+			end, bare = p.blankAt, p.blankBare
 		}
 		part.HeaderSize = end - part.Offset
 		part.HeaderBareLFs = max(bare-hdrBare, 0)
@@ -40,21 +40,25 @@ func (p *parser) parsePart(part *Part, depth int, inDigest, isMsg bool) boundary
 		return hit
 	}
 	p.fillFields(part, &h, inDigest, isMsg)
+	if hit, ok := p.emptyBeforeBoundary(part, hdrBare); ok {
+		return hit
+	}
 	if p.headerCut || depth >= p.maxDepth {
 		part.Degraded = true
 	}
 	bodyOff, lfs, bare := p.s.off(), p.s.lfs, p.s.bare
+	p.minEnd = 0
 	switch {
 	case part.Degraded:
 		hit = p.s.toBoundary(p.stack)
-	case strings.EqualFold(part.Type, "multipart") && part.Params.Get("boundary") != "":
+	case strings.EqualFold(part.Type, "multipart"):
 		hit = p.parseMultipart(part, depth)
 	case isMessageType(part):
 		hit = p.parseEncapsulated(part, depth)
 	default:
 		hit = p.s.toBoundary(p.stack)
 	}
-	p.setBody(part, bodyOff, lfs, bare, hit)
+	p.setBody(part, bodyOff, lfs, bare, hit, p.minEnd)
 	return hit
 }
 
@@ -65,9 +69,11 @@ func isMessageType(part *Part) bool {
 
 // setBody records the body's extent: it ends where the boundary line's
 // preceding line ending starts (RFC 2046 §5.1.1), or at EOF.
-func (p *parser) setBody(part *Part, bodyOff, lfs, bare int64, hit boundaryHit) {
+// minEnd is where the epilogue of a multipart started: the line ending of
+// its close delimiter line is its own, not the next boundary's (as Dovecot).
+func (p *parser) setBody(part *Part, bodyOff, lfs, bare int64, hit boundaryHit, minEnd int64) {
 	end, endLFs, endBare := hit.lineStart, hit.lfs, hit.bare
-	if !hit.eof && end > bodyOff {
+	if !hit.eof && end > max(bodyOff, minEnd) {
 		end -= int64(hit.eol)
 		endLFs--
 		if hit.eol == 1 {
@@ -93,20 +99,6 @@ func (p *parser) setBody(part *Part, bodyOff, lfs, bare int64, hit boundaryHit) 
 	if part.BodyBareLFs < 0 {
 		part.BodyBareLFs = 0
 	}
-	if part.BodySize > 0 && p.lastByte(end) != '\n' {
-		part.BodyLines++ // a final line without a line ending still counts
-	}
-}
-
-// lastByte returns the byte before off, which the scanner has buffered or
-// can read back.
-func (p *parser) lastByte(off int64) byte {
-	var b [1]byte
-	if i := off - 1 - p.s.base; i >= 0 && i < int64(p.s.end) {
-		return p.s.buf[i]
-	}
-	p.s.r.ReadAt(b[:], off-1)
-	return b[0]
 }
 
 // parseMultipart reads the preamble, the children and the epilogue of a
@@ -116,6 +108,14 @@ func (p *parser) parseMultipart(part *Part, depth int) boundaryHit {
 	if len(b) > maxBoundary {
 		b = b[:maxBoundary]
 	}
+	if b == "" {
+		// No boundary: the body is opaque, but the part stays a multipart
+		// with one empty text/plain child, as Dovecot shows it, since
+		// BODYSTRUCTURE cannot express a multipart without parts.
+		hit := p.s.toBoundary(p.stack)
+		p.emptyChild(part)
+		return hit
+	}
 	p.stack = append(p.stack, b)
 	my := len(p.stack) - 1
 	digest := strings.EqualFold(part.Subtype, "digest")
@@ -123,11 +123,16 @@ func (p *parser) parseMultipart(part *Part, depth int) boundaryHit {
 	for {
 		if hit.eof || hit.idx != my {
 			p.stack = p.stack[:my]
+			p.emptyChild(part)
 			return hit // missing close delimiter
 		}
 		if hit.closing {
 			p.stack = p.stack[:my]
-			return p.s.toBoundary(p.stack) // the epilogue
+			epilogue := p.s.off()
+			hit = p.s.toBoundary(p.stack)
+			p.minEnd = epilogue
+			p.emptyChild(part)
+			return hit
 		}
 		if p.nparts >= p.maxParts {
 			part.Degraded = true
@@ -139,6 +144,40 @@ func (p *parser) parseMultipart(part *Part, depth int) boundaryHit {
 		part.Parts = append(part.Parts, child)
 		hit = p.parsePart(child, depth+1, digest, false)
 	}
+}
+
+// emptyBeforeBoundary handles an empty line that ends the header right
+// before an enclosing boundary: that line ending is the boundary's (RFC 2046
+// §5.1.1), so the part is empty, as Dovecot sees it. A multipart's own first
+// boundary there is not this case.
+func (p *parser) emptyBeforeBoundary(part *Part, hdrBare int64) (boundaryHit, bool) {
+	if p.blankAt < 0 || !p.s.atLineStart() {
+		return boundaryHit{}, false
+	}
+	idx, closing, ok := p.s.matchBoundary(p.stack)
+	if !ok {
+		return boundaryHit{}, false
+	}
+	if own := part.Params.Get("boundary"); own != "" && strings.EqualFold(part.Type, "multipart") {
+		if _, _, mine := p.s.matchBoundary([]string{own}); mine {
+			return boundaryHit{}, false
+		}
+	}
+	hit := p.s.hit(idx, closing, false)
+	p.s.skipLine()
+	part.HeaderSize = p.blankAt - part.Offset
+	part.HeaderBareLFs = max(p.blankBare-hdrBare, 0)
+	return hit, true
+}
+
+// emptyChild gives a multipart without parts one empty text/plain child.
+func (p *parser) emptyChild(part *Part) {
+	if len(part.Parts) > 0 {
+		return
+	}
+	c := &Part{Offset: part.BodyOffset()}
+	setType(c, Field{}, false, false)
+	part.Parts = append(part.Parts, c)
 }
 
 // parseEncapsulated parses the message inside a message/rfc822 part
@@ -160,6 +199,7 @@ func (p *parser) parseEncapsulated(part *Part, depth int) boundaryHit {
 func (p *parser) readHeader() (h Header, hit boundaryHit, ended bool) {
 	p.hbuf = p.hbuf[:0]
 	p.headerCut = false
+	p.blankAt = -1
 	for {
 		if p.s.atLineStart() {
 			if idx, closing, ok := p.s.matchBoundary(p.stack); ok {
@@ -175,6 +215,9 @@ func (p *parser) readHeader() (h Header, hit boundaryHit, ended bool) {
 			return h, hit, true
 		}
 		blank := complete && (len(l) == 1 || (len(l) == 2 && l[0] == '\r'))
+		if blank {
+			p.blankAt, p.blankBare = p.s.off(), p.s.bare
+		}
 		p.keep(l, complete)
 		p.s.consume(len(l))
 		if !complete {
@@ -204,4 +247,3 @@ func (p *parser) keep(l []byte, complete bool) {
 		p.hbuf = append(p.hbuf, '\r', '\n')
 	}
 }
-

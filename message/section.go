@@ -223,7 +223,7 @@ func (m *Message) headerFields(p *Part, names []string, not bool) ([]byte, error
 	}
 	var out []byte
 	for _, f := range h.fields {
-		if !f.Valid() {
+		if !f.Valid() && !not {
 			continue
 		}
 		in := false
@@ -236,6 +236,9 @@ func (m *Message) headerFields(p *Part, names []string, not bool) ([]byte, error
 		if in != not {
 			out = append(out, f.raw...)
 		}
+	}
+	if h.noSep {
+		return out, nil // the header had no empty line: nor does its subset (as Dovecot)
 	}
 	return append(out, '\r', '\n'), nil
 }
