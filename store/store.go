@@ -227,7 +227,10 @@ func (m *MessageInfo) HasFlag(flag string) bool {
 	return false
 }
 
-// Content is a message's bytes exactly as appended.
+// Content is a message's bytes exactly as stored: as appended, or as
+// another program wrote them. Files that MDAs and Dovecot write in a
+// Maildir or mbox usually end lines with LF alone; a protocol server sends
+// CRLF (RFC 9051 §2.2, RFC 1939 §3) and converts as it streams.
 type Content interface {
 	io.ReaderAt
 	io.Closer
