@@ -1,0 +1,325 @@
+package mbox
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Format is an mbox variant (see the package documentation).
+type Format int
+
+const (
+	// MboxRD quotes every line matching ^>*From  with one more '>' and
+	// the reader removes one. The default, and what Writer writes.
+	MboxRD Format = iota
+	// MboxO quotes ^From  as >From ; the reader cannot undo it, so
+	// bodies are returned as stored (as python3's mailbox.mbox does).
+	MboxO
+	// MboxCL is mboxo with a Content-Length header, honoured when a
+	// From_ line (or the end) follows exactly there.
+	MboxCL
+	// MboxCL2 has a Content-Length header and no quoting at all.
+	MboxCL2
+)
+
+// ReaderOptions configure a Reader. The zero value reads mboxrd.
+type ReaderOptions struct {
+	// Format of the file. Default MboxRD.
+	Format Format
+}
+
+// Message is one message of an mbox, valid until the next call of Next.
+type Message struct {
+	// Sender is the envelope sender from the From_ line ("MAILER-DAEMON"
+	// and the like included); empty if the line had none.
+	Sender string
+	// Date is the From_ line's date (asctime form, RFC 4155 §2), zero if
+	// it could not be parsed.
+	Date time.Time
+	// FromLine is the From_ line without "From " and its line end.
+	FromLine string
+	// Offset is the byte offset of the From_ line in the input.
+	Offset int64
+	// Body streams the message: its header and body with the mbox
+	// quoting undone, without the From_ line and the separating blank
+	// line.
+	Body io.Reader
+}
+
+// ErrNotMbox is returned when the input does not start with a From_ line.
+var ErrNotMbox = errors.New("mbox: input does not start with a From_ line")
+
+// bufSize bounds how much of a line is held at once; longer lines are
+// streamed in pieces.
+const bufSize = 64 << 10
+
+// Reader splits an mbox into messages, streaming each. It never holds more
+// than one buffer (64 KiB) of input, however long the lines.
+type Reader struct {
+	br     *bufio.Reader
+	ra     io.ReaderAt // for Content-Length checks; nil if the input is not one
+	format Format
+	off    int64 // input offset of the next unread byte
+	next   []byte
+	nextAt int64
+	cur    *body
+	err    error
+}
+
+// NewReader returns a Reader of r. If r is also an io.ReaderAt (an
+// *os.File), Content-Length headers of MboxCL and MboxCL2 are checked and
+// honoured; otherwise messages are split on From_ lines only.
+func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
+	rd := &Reader{br: bufio.NewReaderSize(r, bufSize)}
+	if opts != nil {
+		rd.format = opts.Format
+	}
+	if ra, ok := r.(io.ReaderAt); ok && (rd.format == MboxCL || rd.format == MboxCL2) {
+		rd.ra = ra
+	}
+	return rd
+}
+
+// readLine returns the next line with its end, or a piece of a line longer
+// than the buffer (full=false). The slice is valid until the next read.
+func (r *Reader) readLine() (line []byte, full bool, err error) {
+	line, err = r.br.ReadSlice('\n')
+	r.off += int64(len(line))
+	if err == bufio.ErrBufferFull {
+		return line, false, nil
+	}
+	return line, err == nil, err
+}
+
+// Next advances to the next message. It returns io.EOF after the last.
+// The previous message's Body is drained first.
+func (r *Reader) Next() (*Message, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.cur != nil {
+		if _, err := io.Copy(io.Discard, r.cur); err != nil {
+			r.err = err
+			return nil, err
+		}
+		r.cur = nil
+	}
+	if r.next == nil {
+		if err := r.first(); err != nil {
+			r.err = err
+			return nil, err
+		}
+	}
+	m := &Message{FromLine: strings.TrimRight(string(r.next[5:]), "\r\n"), Offset: r.nextAt}
+	m.Sender, m.Date = parseFromLine(m.FromLine)
+	r.next = nil
+	r.cur = &body{r: r, atStart: true, header: true, clen: -1, counted: -1}
+	m.Body = r.cur
+	return m, nil
+}
+
+// first reads the first From_ line, skipping blank lines before it.
+func (r *Reader) first() error {
+	for {
+		at := r.off
+		line, full, err := r.readLine()
+		if len(line) == 0 && err == io.EOF {
+			return io.EOF
+		}
+		if isBlank(line) && full {
+			continue
+		}
+		if !bytes.HasPrefix(line, []byte("From ")) || !full {
+			if err != nil && err != io.EOF {
+				return err
+			}
+			return ErrNotMbox
+		}
+		r.next, r.nextAt = bytes.Clone(line), at
+		return nil
+	}
+}
+
+func isBlank(line []byte) bool {
+	return len(line) == 1 && line[0] == '\n' || len(line) == 2 && line[0] == '\r' && line[1] == '\n'
+}
+
+// parseFromLine splits "sender date" of a From_ line (RFC 4155 §2); the
+// date is asctime ("Mon Jan  2 15:04:05 2006"), sometimes with a zone.
+func parseFromLine(s string) (string, time.Time) {
+	sender, rest, _ := strings.Cut(s, " ")
+	rest = strings.TrimSpace(rest)
+	for _, layout := range []string{time.ANSIC, "Mon Jan _2 15:04:05 MST 2006", "Mon Jan _2 15:04:05 -0700 2006", "Mon Jan _2 15:04 2006"} {
+		if t, err := time.Parse(layout, rest); err == nil {
+			return sender, t
+		}
+	}
+	return sender, time.Time{}
+}
+
+// body is the streaming reader of one message.
+type body struct {
+	r       *Reader
+	pending []byte // bytes ready to return
+	blank   []byte // a blank line held back: it may precede a From_ line
+	atStart bool   // at the start of a line
+	header  bool   // still in the header (for Content-Length)
+	clen    int64  // Content-Length, -1 if none
+	counted int64  // bytes left in Content-Length mode, -1 if not in it
+	done    bool
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	for len(b.pending) == 0 {
+		if b.done {
+			return 0, io.EOF
+		}
+		if err := b.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, b.pending)
+	b.pending = b.pending[n:]
+	return n, nil
+}
+
+// fill reads one line (or piece) and decides what it is.
+func (b *body) fill() error {
+	r := b.r
+	if b.counted > 0 {
+		return b.fillCounted()
+	}
+	at := r.off
+	line, full, err := r.readLine()
+	if len(line) == 0 && err != nil {
+		b.done = true // a held blank line at the end is the separator's
+		if err == io.EOF {
+			return nil
+		}
+		return err
+	}
+	if err != nil && err != io.EOF {
+		return err
+	}
+	if !b.atStart {
+		b.pending = append(b.pending[:0], line...)
+		b.atStart = full
+		return nil
+	}
+	if full && isBlank(line) {
+		out := b.blank
+		b.blank = append([]byte(nil), line...)
+		b.pending = out
+		if b.header {
+			b.header = false
+			if r.ra != nil && b.clen >= 0 && b.tryCounted() {
+				return nil
+			}
+		}
+		return nil
+	}
+	// RFC 4155 §2: a From_ line starts a message only after a blank line.
+	if full && b.blank != nil && bytes.HasPrefix(line, []byte("From ")) {
+		r.next, r.nextAt = bytes.Clone(line), at
+		b.done = true
+		return nil
+	}
+	if b.header {
+		b.noteHeader(line)
+	}
+	b.pending = append(b.pending[:0], b.blank...)
+	b.blank = nil
+	if r.format == MboxRD && isQuotedFrom(line) {
+		line = line[1:]
+	}
+	b.pending = append(b.pending, line...)
+	b.atStart = full
+	return nil
+}
+
+// isQuotedFrom matches ^>+From  (mboxrd quoting).
+func isQuotedFrom(line []byte) bool {
+	i := 0
+	for i < len(line) && line[i] == '>' {
+		i++
+	}
+	return i > 0 && bytes.HasPrefix(line[i:], []byte("From "))
+}
+
+func (b *body) noteHeader(line []byte) {
+	if b.clen < 0 && len(line) > 15 && strings.EqualFold(string(line[:15]), "Content-Length:") {
+		v := strings.TrimSpace(string(line[15:]))
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+			b.clen = n
+		}
+	}
+}
+
+// tryCounted checks that a From_ line or the end follows Content-Length
+// bytes after the header's blank line, and if so switches to counting.
+func (b *body) tryCounted() bool {
+	r := b.r
+	start := r.off
+	end := start + b.clen
+	probe := make([]byte, 7)
+	n, _ := r.ra.ReadAt(probe, end)
+	p := probe[:n]
+	// Skip the separating line end, then want EOF or a From_ line.
+	if bytes.HasPrefix(p, []byte("\r\n")) {
+		p = p[2:]
+	} else if bytes.HasPrefix(p, []byte("\n")) {
+		p = p[1:]
+	}
+	if len(p) != 0 && !bytes.HasPrefix(p, []byte("From ")[:min(len(p), 5)]) {
+		return false
+	}
+	if len(p) > 0 && len(p) < 5 {
+		return false // a short tail that merely starts like "From"
+	}
+	b.counted = b.clen
+	return true
+}
+
+func (b *body) fillCounted() error {
+	r := b.r
+	buf := make([]byte, min(b.counted, bufSize))
+	n, err := io.ReadFull(r.br, buf)
+	r.off += int64(n)
+	b.counted -= int64(n)
+	b.pending = append(b.blank, buf[:n]...)
+	b.blank = nil
+	if err != nil {
+		b.done = true
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			return nil
+		}
+		return err
+	}
+	if b.counted == 0 {
+		b.counted = -1
+		b.done = true
+		// Skip the separator's blank line, then expect From_ or EOF.
+		for {
+			at := r.off
+			line, full, err := r.readLine()
+			if len(line) == 0 && err != nil {
+				return nil
+			}
+			if full && isBlank(line) {
+				continue
+			}
+			if bytes.HasPrefix(line, []byte("From ")) {
+				r.next, r.nextAt = bytes.Clone(line), at
+				return nil
+			}
+			return fmt.Errorf("mbox: no From_ line after Content-Length at offset %d", at)
+		}
+	}
+	return nil
+}
