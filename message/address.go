@@ -236,7 +236,10 @@ func (p *addrParser) skipComment() {
 			}
 		}
 	}
-	p.comment = unescape(p.s[start:]) // unclosed comment runs to the end
+	// An unclosed comment runs to the end (a final backslash may have
+	// stepped past it).
+	p.i = len(p.s)
+	p.comment = unescape(p.s[min(start, len(p.s)):])
 }
 
 // quoted returns the quoted-string at p.i as written, quotes included
@@ -288,10 +291,24 @@ func unescape(s string) string {
 	return b.String()
 }
 
+// unquote returns the content of a quoted-string (RFC 5322 §3.2.4) with
+// quoted-pairs resolved; an unterminated one runs to the end.
 func unquote(q string) string {
 	q = strings.TrimPrefix(q, "\"")
-	if strings.HasSuffix(q, "\"") && !strings.HasSuffix(q, "\\\"") {
-		q = q[:len(q)-1]
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; c {
+		case '\\':
+			if i+1 < len(q) {
+				i++
+				b.WriteByte(q[i])
+			}
+		case '"':
+			return b.String()
+		case '\r', '\n':
+		default:
+			b.WriteByte(c)
+		}
 	}
-	return unescape(q)
+	return b.String()
 }

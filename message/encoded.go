@@ -103,7 +103,7 @@ func (p *pending) flush(out *strings.Builder) {
 			if i > 0 {
 				out.WriteByte(' ')
 			}
-			out.Write(r)
+			out.WriteString(validUTF8(r))
 		}
 	}
 	p.active, p.data, p.raws = false, p.data[:0], p.raws[:0]

@@ -42,7 +42,7 @@ func (p Param) Text() string {
 	if s, ok := decodeCharset(strings.ToLower(cs), percentDecode(enc)); ok {
 		return s
 	}
-	return p.Value
+	return validUTF8([]byte(p.Value))
 }
 
 // WireName is the attribute as IMAP sends it: Name, plus "*" if Extended.
@@ -179,7 +179,9 @@ func (p *addrParser) params() Params {
 			}
 			val = strings.TrimRight(p.s[start:p.i], " \t\r\n")
 		}
-		raws = append(raws, splitAttr(attr, val))
+		if rp := splitAttr(attr, val); rp.name != "" && !strings.Contains(rp.name, "*") {
+			raws = append(raws, rp)
+		}
 	}
 	return joinParams(raws)
 }
@@ -293,15 +295,18 @@ func FormatMediaType(mt MediaType) string {
 	}
 	for _, p := range mt.Params {
 		b.WriteString("; ")
+		v := p.Text() // RFC 2047 words in a value are written as RFC 2231
 		switch {
-		case p.Extended:
+		case p.Extended && isToken(p.Value):
 			b.WriteString(p.Name + "*=" + p.Value)
-		case needsEncoding(p.Value):
-			b.WriteString(p.Name + "*=utf-8''" + percentEncode(p.Value))
-		case p.Value != "" && isToken(p.Value):
-			b.WriteString(p.Name + "=" + p.Value)
+		case p.Extended:
+			b.WriteString(p.Name + "*=utf-8''" + percentEncode(v))
+		case needsEncoding(v):
+			b.WriteString(p.Name + "*=utf-8''" + percentEncode(v))
+		case v != "" && isToken(v):
+			b.WriteString(p.Name + "=" + v)
 		default:
-			b.WriteString(p.Name + "=" + quoteString(p.Value))
+			b.WriteString(p.Name + "=" + quoteString(v))
 		}
 	}
 	return b.String()

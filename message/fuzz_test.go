@@ -1,0 +1,164 @@
+package message
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func addCorpusSeeds(f *testing.F) {
+	files, _ := filepath.Glob("testdata/corpus/*.eml")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil && len(b) < 64<<10 {
+			f.Add(b)
+		}
+	}
+}
+
+// FuzzParseHeader checks that any header is written back byte-exact and
+// that edits keep the other fields.
+func FuzzParseHeader(f *testing.F) {
+	addCorpusSeeds(f)
+	f.Add([]byte("A: 1\r\n B\r\n\r\n"))
+	f.Add([]byte(" x\r\r\n:\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, n := ParseHeader(b)
+		if n > len(b) {
+			t.Fatal("consumed past the input")
+		}
+		if got := h.Bytes(); !bytes.Equal(got, b[:n]) {
+			t.Fatalf("round trip: %q != %q", got, b[:n])
+		}
+		before := h.Len()
+		h.Add("X-Fuzz", string(b[:min(len(b), 200)]))
+		if h.Len() != before+1 || h.Get("x-fuzz") == "" && len(bytes.TrimSpace(b[:min(len(b), 200)])) > 0 && !bytes.ContainsAny(b[:min(len(b), 200)], "\r\n\t ") {
+			t.Fatal("Add lost the field")
+		}
+		h2, _ := ParseHeader(h.Bytes())
+		if h2.Len() < before {
+			t.Fatalf("reparse lost fields: %d < %d", h2.Len(), before)
+		}
+	})
+}
+
+// FuzzAddressList checks that formatting parsed addresses and parsing again
+// gives the same addresses.
+func FuzzAddressList(f *testing.F) {
+	for _, s := range []string{
+		`John Doe <jdoe@machine.example>`, `"Joe Q. Public" <john.q.public@example.com>`,
+		`A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;`, `Undisclosed recipients:;`,
+		`Pete(A nice \) chap) <pete(his account)@silly.test(his host)>`, `<@a.test,@b.test:x@c.test>`,
+		`=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?= <keld@dkuug.dk>`, `Jörg <jörg@bücher.example>`, `"a" "b`, `(((`, `a@[1.2`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		as, _ := ParseAddressList(s)
+		again, _ := ParseAddressList(FormatAddressList(as))
+		if len(again) != len(as) {
+			return // formatting may merge broken members; only check well-formed ones
+		}
+		for i := range as {
+			if !as[i].IsGroup && as[i].Domain != "" && isAtomic(as[i].Local) && isAtomic(as[i].Domain) && again[i].Addr() != as[i].Addr() {
+				t.Fatalf("address %q became %q", as[i].Addr(), again[i].Addr())
+			}
+		}
+	})
+}
+
+func isAtomic(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isAtext(s[i]) && s[i] != '.' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// FuzzParseDate checks that a parsed date formats and parses to the same instant.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"Fri, 21 Nov 1997 09:55:06 -0600", "21 Nov 97 09:55:06 GMT", "Tue Jun  3 11:05:30 2008",
+		"Thu,\r\n 13 Feb 1969 23:32 -0330 (Newfoundland Time)", "1 Jan 2001 10:00 A", "31 Dec 2016 23:59:60 +0000", "32 Jan"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDate(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseDate(FormatDate(d))
+		if err != nil || !back.Equal(d.Truncate(time.Second)) {
+			t.Fatalf("%q -> %v -> %q -> %v %v", s, d, FormatDate(d), back, err)
+		}
+	})
+}
+
+// FuzzMediaType checks that format → parse keeps every parameter's value.
+func FuzzMediaType(f *testing.F) {
+	for _, s := range []string{`text/plain; charset=us-ascii (Plain text)`, `multipart/mixed; boundary="simple boundary"`,
+		"application/x-stuff; title*0*=us-ascii'en'This%20is; title*1=\"x\"", `a/b; name="=?utf-8?q?r=C3=A9?="`, `a/b;;;=`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		mt, err := ParseMediaType(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseMediaType(FormatMediaType(mt))
+		if err != nil {
+			t.Fatalf("reparse of %q: %v", FormatMediaType(mt), err)
+		}
+		if len(back.Params) != len(mt.Params) {
+			t.Fatalf("%q: %d params, then %d", s, len(mt.Params), len(back.Params))
+		}
+		for i := range mt.Params {
+			if back.Params[i].Text() != mt.Params[i].Text() {
+				t.Fatalf("param %q: %q then %q", mt.Params[i].Name, mt.Params[i].Text(), back.Params[i].Text())
+			}
+		}
+	})
+}
+
+// FuzzParse checks the part index invariants and that every section of
+// every part can be read within its announced length.
+func FuzzParse(f *testing.F) {
+	addCorpusSeeds(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Parse(bytes.NewReader(b), int64(len(b)), &Limits{MaxDepth: 8, MaxParts: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPartFuzz(t, m.Root, 0, int64(len(b)))
+		m.BodyStructure().AppendIMAP(nil, true)
+		if e, err := m.Envelope(); err != nil || e == nil {
+			t.Fatal(err)
+		}
+		for _, path := range partPaths(m.Root, nil, true) {
+			for _, spec := range []Specifier{SpecNone, SpecMIME, SpecHeader, SpecText} {
+				r, n, err := m.Section(Section{Part: path, Specifier: spec})
+				if err != nil {
+					continue
+				}
+				got, _ := io.ReadAll(r)
+				if int64(len(got)) != n {
+					t.Fatalf("section %v/%d: %d bytes, announced %d", path, spec, len(got), n)
+				}
+			}
+		}
+	})
+}
+
+func checkPartFuzz(t *testing.T, p *Part, min, max int64) {
+	if p.Offset < min || p.Offset+p.Size() > max || p.HeaderSize < 0 || p.BodySize < 0 || p.BodyLines < 0 {
+		t.Fatalf("part %+v outside [%d,%d)", *p, min, max)
+	}
+	if p.Message != nil {
+		checkPartFuzz(t, p.Message, p.BodyOffset(), p.BodyOffset()+p.BodySize)
+	}
+	for _, c := range p.Parts {
+		checkPartFuzz(t, c, min, p.BodyOffset()+p.BodySize)
+	}
+}
