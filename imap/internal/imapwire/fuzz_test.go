@@ -1,8 +1,8 @@
 package imapwire
 
 import (
-	"errors"
 	"bufio"
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
