@@ -30,7 +30,13 @@ type scanner struct {
 }
 
 func newScanner(r io.ReaderAt, size int64) *scanner {
-	return &scanner{r: r, size: size, buf: make([]byte, scanBufSize), prev: '\n'}
+	// Small messages get a small buffer: it must only hold a boundary line
+	// prefix (2+maxBoundary+2) and is at most scanBufSize.
+	n := int64(scanBufSize)
+	if size+1 < n {
+		n = max(size+1, 4096)
+	}
+	return &scanner{r: r, size: size, buf: make([]byte, n), prev: '\n'}
 }
 
 func (s *scanner) off() int64 { return s.base + int64(s.pos) }
