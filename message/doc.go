@@ -16,9 +16,11 @@
 // io.ReaderAt without reparsing:
 //
 //	m, _ := message.Parse(f, size, nil)
-//	env := m.Envelope()                     // IMAP ENVELOPE
+//	env, _ := m.Envelope()                  // IMAP ENVELOPE
 //	bs := m.BodyStructure()                 // IMAP BODYSTRUCTURE
-//	r, _ := m.Section(message.SectionSpec{Part: []int{1, 2}, Text: message.TextMIME})
+//	wire := bs.AppendIMAP(nil, true)        // its wire form
+//	sec, _ := message.ParseSection("1.2.MIME", "")
+//	r, n, _ := m.Section(sec)               // BODY[1.2.MIME], n bytes
 //
 // Parsing is lenient where real mail is broken and bounded everywhere:
 // Limits caps header bytes, line length, nesting depth and part count, and a
