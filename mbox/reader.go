@@ -119,7 +119,7 @@ func (r *Reader) Next() (*Message, error) {
 	m := &Message{FromLine: strings.TrimRight(string(r.next[5:]), "\r\n"), Offset: r.nextAt}
 	m.Sender, m.Date = parseFromLine(m.FromLine)
 	r.next = nil
-	r.cur = &body{r: r, atStart: true, header: true, clen: -1, counted: -1}
+	r.cur = &body{r: r, atStart: true, header: r.ra != nil, clen: -1, counted: -1}
 	m.Body = r.cur
 	return m, nil
 }
@@ -165,27 +165,37 @@ func parseFromLine(s string) (string, time.Time) {
 
 // body is the streaming reader of one message.
 type body struct {
-	r       *Reader
-	pending []byte // bytes ready to return
-	blank   []byte // a blank line held back: it may precede a From_ line
-	atStart bool   // at the start of a line
-	header  bool   // still in the header (for Content-Length)
-	clen    int64  // Content-Length, -1 if none
-	counted int64  // bytes left in Content-Length mode, -1 if not in it
-	done    bool
+	r        *Reader
+	pending  []byte // bytes ready to return
+	blank    []byte // a blank line held back: it may precede a From_ line
+	blankBuf []byte
+	pendBuf  []byte
+	atStart  bool  // at the start of a line
+	header   bool  // still in the header (for Content-Length)
+	clen     int64 // Content-Length, -1 if none
+	counted  int64 // bytes left in Content-Length mode, -1 if not in it
+	done     bool
 }
 
 func (b *body) Read(p []byte) (int, error) {
-	for len(b.pending) == 0 {
+	n := 0
+	for n < len(p) {
+		if len(b.pending) > 0 {
+			c := copy(p[n:], b.pending)
+			b.pending = b.pending[c:]
+			n += c
+			continue
+		}
 		if b.done {
-			return 0, io.EOF
+			break
 		}
 		if err := b.fill(); err != nil {
-			return 0, err
+			return n, err
 		}
 	}
-	n := copy(p, b.pending)
-	b.pending = b.pending[n:]
+	if n == 0 && b.done {
+		return 0, io.EOF
+	}
 	return n, nil
 }
 
@@ -194,6 +204,9 @@ func (b *body) fill() error {
 	r := b.r
 	if b.counted > 0 {
 		return b.fillCounted()
+	}
+	if b.fast() {
+		return nil
 	}
 	at := r.off
 	line, full, err := r.readLine()
@@ -208,14 +221,16 @@ func (b *body) fill() error {
 		return err
 	}
 	if !b.atStart {
-		b.pending = append(b.pending[:0], line...)
+		b.pending = line // valid until the next read, which Read waits for
 		b.atStart = full
 		return nil
 	}
 	if full && isBlank(line) {
-		out := b.blank
-		b.blank = append([]byte(nil), line...)
-		b.pending = out
+		// Emit the blank line held before, hold this one.
+		b.pending = append(b.pendBuf[:0], b.blank...)
+		b.pendBuf = b.pending
+		b.blank = append(b.blankBuf[:0], line...)
+		b.blankBuf = b.blank
 		if b.header {
 			b.header = false
 			if r.ra != nil && b.clen >= 0 && b.tryCounted() {
@@ -233,14 +248,55 @@ func (b *body) fill() error {
 	if b.header {
 		b.noteHeader(line)
 	}
-	b.pending = append(b.pending[:0], b.blank...)
-	b.blank = nil
 	if r.format == MboxRD && isQuotedFrom(line) {
 		line = line[1:]
 	}
-	b.pending = append(b.pending, line...)
+	if b.blank != nil {
+		b.pending = append(append(b.pendBuf[:0], b.blank...), line...)
+		b.pendBuf = b.pending
+		b.blank = nil
+	} else {
+		b.pending = line // valid until the next read, which Read waits for
+	}
 	b.atStart = full
 	return nil
+}
+
+// fast takes, in one piece, the run of buffered complete lines that need
+// no decision: lines that are not blank and start with neither '>' nor
+// 'F'. Most of a message is such lines.
+func (b *body) fast() bool {
+	r := b.r
+	if !b.atStart || b.blank != nil || b.header || r.br.Buffered() == 0 {
+		return false
+	}
+	buf, _ := r.br.Peek(r.br.Buffered())
+	if c := buf[0]; c == '\n' || c == '\r' || c == '>' || c == 'F' {
+		return false
+	}
+	end := -1
+	for i := 0; ; {
+		j := bytes.IndexByte(buf[i:], '\n')
+		if j < 0 {
+			break
+		}
+		end = i + j
+		if end+1 >= len(buf) {
+			break
+		}
+		if c := buf[end+1]; c == '\n' || c == '\r' || c == '>' || c == 'F' {
+			break
+		}
+		i = end + 1
+	}
+	if end < 0 {
+		return false
+	}
+	b.pending = append(b.pendBuf[:0], buf[:end+1]...)
+	b.pendBuf = b.pending
+	r.br.Discard(end + 1)
+	r.off += int64(end + 1)
+	return true
 }
 
 // isQuotedFrom matches ^>+From  (mboxrd quoting).
