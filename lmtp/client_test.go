@@ -76,7 +76,9 @@ type lmtpBackend struct {
 	full string
 }
 
-func (b *lmtpBackend) NewSession(*gosmtp.Conn) (gosmtp.Session, error) { return &lmtpSession{b: b}, nil }
+func (b *lmtpBackend) NewSession(*gosmtp.Conn) (gosmtp.Session, error) {
+	return &lmtpSession{b: b}, nil
+}
 
 type lmtpSession struct {
 	b     *lmtpBackend
