@@ -506,3 +506,26 @@ func lower(c byte) byte {
 	}
 	return c
 }
+
+// ExpectLine reads the rest of a line, without its line end, such as a
+// SASL response (RFC 9051 §6.2.2) or IDLE's DONE; it counts against
+// MaxCommand.
+func (d *Decoder) ExpectLine(s *string) bool {
+	*s = d.chars(func(c byte) bool { return c != '\r' && c != '\n' })
+	return d.ExpectCRLF()
+}
+
+// ExpectWord reads letters, digits, "." and "-", such as a FETCH item
+// name before its "[" or a section specifier (RFC 9051 §9 fetch-att).
+func (d *Decoder) ExpectWord(s *string) bool {
+	*s = d.chars(func(c byte) bool {
+		return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+	})
+	if *s == "" {
+		return d.syntax("expected a name")
+	}
+	return d.err == nil
+}
+
+// Peek returns the next byte without consuming it.
+func (d *Decoder) Peek() (byte, bool) { return d.peek() }

@@ -1,0 +1,231 @@
+package imap
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/mailstack/mailstack/imap/internal/imapwire"
+	"github.com/mailstack/mailstack/store"
+)
+
+// state is a session state (RFC 9051 §3).
+type state int
+
+const (
+	stateNotAuth state = iota
+	stateAuth
+	stateSelected
+	stateLogout
+)
+
+// conn is one client connection and its session.
+type conn struct {
+	srv   *Server
+	nc    net.Conn
+	br    *bufio.Reader
+	bw    *bufio.Writer
+	dec   *imapwire.Decoder
+	enc   *imapwire.Encoder
+	trace *tracer
+	log   *slog.Logger
+	ctx   context.Context
+	stop  context.CancelFunc
+
+	state   state
+	isTLS   bool
+	user    string
+	st      store.Store
+	sel     *view
+	rev2    bool // ENABLE IMAP4rev2
+	utf8    bool // ENABLE UTF8=ACCEPT
+	bads    int
+	preAuth int
+	fails   int
+
+	pendingKey string // SEARCH: a key name read while looking for CHARSET
+	badCharset bool   // SEARCH: an unknown CHARSET was given
+}
+
+func (s *Server) newConn(nc net.Conn) *conn {
+	c := &conn{srv: s, nc: nc}
+	c.ctx, c.stop = context.WithCancel(context.Background())
+	c.log = s.logger().With("conn", s.nextID.Add(1), "remote", nc.RemoteAddr().String())
+	_, c.isTLS = nc.(*tls.Conn)
+	c.setupIO(nc)
+	return c
+}
+
+// setupIO (re)builds the reader, writer and codec over nc, as after
+// STARTTLS.
+func (c *conn) setupIO(nc net.Conn) {
+	c.nc = nc
+	var rw interface {
+		Read([]byte) (int, error)
+		Write([]byte) (int, error)
+	} = nc
+	if c.srv.Trace != nil {
+		c.trace = newTracer(c.srv.Trace, nc)
+		rw = c.trace
+	}
+	c.br = bufio.NewReaderSize(rw, 4096)
+	c.bw = bufio.NewWriterSize(rw, 4096)
+	c.dec = imapwire.NewDecoder(c.br, imapwire.Limits{
+		MaxCommand: orInt(c.srv.MaxCommandSize, 64<<10),
+		MaxDepth:   orInt(c.srv.MaxDepth, 32),
+	})
+	c.dec.Continue = c.continueLiteral
+	c.enc = imapwire.NewEncoder(c.bw)
+	c.dec.UTF8, c.enc.UTF8 = c.utf8, c.utf8
+}
+
+func (c *conn) continueLiteral() error {
+	c.enc.Raw("+ Ready for literal data\r\n")
+	return c.enc.Flush()
+}
+
+func (c *conn) serve() {
+	defer c.srv.untrack(c)
+	defer c.close()
+	c.log.Debug("connected")
+	c.setWriteDeadline()
+	c.enc.Raw("* OK [CAPABILITY ")
+	c.writeCaps()
+	c.enc.Raw("] mailstack IMAP ready\r\n")
+	if c.enc.Flush() != nil {
+		return
+	}
+	for c.state != stateLogout {
+		if !c.readCommand() {
+			return
+		}
+	}
+}
+
+func (c *conn) close() {
+	c.stop()
+	if c.sel != nil {
+		c.sel.close()
+		c.sel = nil
+	}
+	if c.st != nil {
+		c.st.Close()
+	}
+	c.nc.Close()
+	c.log.Debug("closed")
+}
+
+func (c *conn) timeout() time.Duration {
+	if c.state == stateNotAuth {
+		return orDur(c.srv.PreAuthTimeout, time.Minute)
+	}
+	return orDur(c.srv.IdleTimeout, 30*time.Minute)
+}
+
+func (c *conn) setWriteDeadline() {
+	c.nc.SetWriteDeadline(time.Now().Add(orDur(c.srv.WriteTimeout, 5*time.Minute)))
+}
+
+// bye sends an untagged BYE (RFC 9051 §7.1.5) and ends the session.
+func (c *conn) bye(text string) {
+	c.setWriteDeadline()
+	c.enc.Raw("* BYE " + text + "\r\n")
+	c.enc.Flush()
+	c.state = stateLogout
+}
+
+// readCommand reads and runs one command; false ends the connection.
+func (c *conn) readCommand() bool {
+	c.nc.SetReadDeadline(time.Now().Add(c.timeout()))
+	if c.srv.shutdown.Load() {
+		c.bye("Server shutting down")
+		return false
+	}
+	c.dec.Reset()
+	var tag, name string
+	if !c.dec.ExpectTag(&tag) || !c.dec.ExpectSP() || !c.dec.ExpectAtom(&name) {
+		return c.decodeFailed(tag)
+	}
+	name = strings.ToUpper(name)
+	uid := false
+	if name == "UID" {
+		uid = true
+		if !c.dec.ExpectSP() || !c.dec.ExpectAtom(&name) {
+			return c.decodeFailed(tag)
+		}
+		name = strings.ToUpper(name)
+	}
+	c.setWriteDeadline()
+	return c.run(&command{tag: tag, name: name, uid: uid})
+}
+
+// decodeFailed answers a command whose syntax or limits failed.
+func (c *conn) decodeFailed(tag string) bool {
+	err := c.dec.Err()
+	var tooBig *imapwire.LiteralTooBigError
+	switch {
+	case errors.As(err, &tooBig) && !tooBig.Sync:
+		// RFC 7888 §4: the literal is on its way; we will not read it.
+		c.bye("[TOOBIG] Literal too big")
+		return false
+	case errors.As(err, &tooBig):
+		c.reply(tag, no("TOOBIG", "Literal too big"))
+	case imapwire.IsSyntax(err) || errors.Is(err, imapwire.ErrCommandTooLong) || errors.Is(err, imapwire.ErrTooDeep):
+		if c.dec.Discard() != nil {
+			return false
+		}
+		if tag == "" {
+			tag = "*"
+		}
+		c.reply(tag, bad("", syntaxText(err)))
+		return c.countBad()
+	default: // I/O error or timeout
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			if c.srv.shutdown.Load() {
+				c.bye("Server shutting down")
+			} else {
+				c.bye("Autologout; idle for too long")
+			}
+		}
+		return false
+	}
+	return c.enc.Flush() == nil
+}
+
+func syntaxText(err error) string {
+	switch {
+	case errors.Is(err, imapwire.ErrCommandTooLong):
+		return "Command line too long"
+	case errors.Is(err, imapwire.ErrTooDeep):
+		return "Lists nested too deep"
+	}
+	return "Syntax error"
+}
+
+func (c *conn) countBad() bool {
+	c.bads++
+	if c.bads >= orInt(c.srv.MaxBadCommands, 20) {
+		c.bye("Too many invalid commands")
+		return false
+	}
+	return c.enc.Flush() == nil
+}
+
+// reply writes a tagged status response.
+func (c *conn) reply(tag string, e *Error) {
+	typ := e.Type
+	if typ == "" {
+		typ = "NO"
+	}
+	c.enc.Raw(tag).SP().Raw(typ).SP()
+	if e.Code != "" {
+		c.enc.Byte('[').Raw(e.Code).Raw("] ")
+	}
+	c.enc.Raw(e.Text).CRLF()
+}

@@ -1,0 +1,47 @@
+// Package imap is an IMAP4rev2 and IMAP4rev1 server over the storage
+// interfaces of package store.
+//
+// The library, not the backend, owns the protocol state: each session keeps
+// its own view of the selected mailbox (sequence number → UID), learns of
+// changes from the store's change stream (Mailbox.Changes and Watch), and
+// sends EXISTS, EXPUNGE and FETCH FLAGS only where RFC 9051 §7.5.1 and
+// §5.5 allow. A backend only provides a store.Store per user.
+//
+// The shortest use, with the in-memory store:
+//
+//	srv := &imap.Server{
+//		Backend: memstore.NewBackend(),
+//		Auth: imap.AuthenticatorFunc(func(ctx context.Context, user, pass string) error {
+//			if user == "alice" && pass == "secret" {
+//				return nil
+//			}
+//			return imap.ErrAuthFailed
+//		}),
+//		AllowInsecureAuth: true,
+//	}
+//	err := srv.ListenAndServe("127.0.0.1:1143")
+//
+// Standards:
+//
+//	RFC 9051  IMAP4rev2
+//	RFC 3501  IMAP4rev1 (clients that do not ENABLE IMAP4rev2)
+//	RFC 2177  IDLE
+//	RFC 4315  UIDPLUS (APPENDUID, COPYUID, UID EXPUNGE)
+//	RFC 6851  MOVE
+//	RFC 7888  LITERAL+
+//	RFC 2342  NAMESPACE
+//	RFC 2971  ID
+//	RFC 5161  ENABLE
+//	RFC 4959  SASL-IR; RFC 4616 PLAIN
+//	RFC 3691  UNSELECT
+//	RFC 6154  SPECIAL-USE
+//	RFC 3348  CHILDREN
+//	RFC 5258  LIST-EXTENDED
+//	RFC 5819  LIST-STATUS
+//	RFC 4731  ESEARCH (return options of SEARCH)
+//	RFC 8438  STATUS=SIZE
+//	RFC 7889  APPENDLIMIT
+//	RFC 6855  UTF8=ACCEPT
+//	RFC 5530  response codes
+//	RFC 3516  BINARY (FETCH BINARY[] and BINARY.SIZE[])
+package imap

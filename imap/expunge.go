@@ -1,0 +1,36 @@
+package imap
+
+import (
+	"github.com/mailstack/mailstack/imap/internal/imapwire"
+	"github.com/mailstack/mailstack/store"
+)
+
+// EXPUNGE (RFC 9051 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1). The EXPUNGE
+// responses are sent by the update poll that follows every command.
+func cmdExpunge(c *conn, cmd *command) error {
+	uids := store.All
+	if cmd.uid {
+		var set imapwire.SeqSet
+		if !c.dec.ExpectSP() || !c.dec.ExpectSeqSet(&set) {
+			return nil
+		}
+		idx := c.sel.resolve(set, true)
+		uids = c.sel.uidSet(idx)
+		if len(idx) == 0 {
+			c.endArgs()
+			return nil
+		}
+	}
+	if !c.endArgs() {
+		return nil
+	}
+	if c.sel.readOnly {
+		return no("READ-ONLY", "Mailbox is read-only")
+	}
+	gone, err := c.sel.mb.Expunge(c.ctx, uids)
+	if err != nil {
+		return err
+	}
+	c.sel.markExpunged(gone)
+	return nil
+}

@@ -1,0 +1,252 @@
+package imap
+
+import (
+	"strings"
+	"time"
+
+	"github.com/mailstack/mailstack/imap/internal/imapwire"
+)
+
+// searchKey is one search criterion (RFC 9051 §6.4.4); and/or/not combine
+// others.
+type searchKey struct {
+	op    string // criterion name, upper case; "AND" for a list, "SEQ" for a sequence set
+	str   string // string argument; header field name for HEADER
+	str2  string // HEADER's string
+	date  time.Time
+	num   int64
+	set   imapwire.SeqSet
+	kids  []*searchKey
+	isUID bool
+}
+
+// maxSearchDepth bounds NOT/OR/list nesting in a search program.
+const maxSearchDepth = 64
+
+type searchOpts struct {
+	esearch             bool // answer with ESEARCH (RETURN given, or IMAP4rev2)
+	min, max, all, cnt  bool
+	returnGiven, anyOpt bool
+}
+
+// SEARCH, RFC 9051 §6.4.4, with ESEARCH return options (RFC 4731).
+func cmdSearch(c *conn, cmd *command) error {
+	var o searchOpts
+	c.pendingKey, c.badCharset = "", false
+	if !c.dec.ExpectSP() {
+		return nil
+	}
+	if !c.searchPrefix(&o) {
+		return nil
+	}
+	root := &searchKey{op: "AND"}
+	for {
+		k := c.searchKey(0)
+		if k == nil {
+			return nil
+		}
+		root.kids = append(root.kids, k)
+		if !c.dec.SP() {
+			break
+		}
+	}
+	if !c.endArgs() {
+		return nil
+	}
+	if c.badCharset {
+		c.badCharset = false
+		return no("BADCHARSET (UTF-8 US-ASCII)", "Unsupported charset") // RFC 9051 §6.4.4
+	}
+	o.esearch = o.returnGiven || c.rev2
+	if !o.anyOpt {
+		o.all = true
+	}
+	matches, err := c.search(root)
+	if err != nil {
+		return err
+	}
+	c.writeSearch(cmd, &o, matches)
+	return nil
+}
+
+// searchPrefix reads the optional "RETURN (…)" SP and "CHARSET" SP
+// astring SP before the keys. An atom that is neither is the first key's
+// name, kept in pendingKey.
+func (c *conn) searchPrefix(o *searchOpts) bool {
+	next := func() string {
+		var a string
+		if b, _ := c.dec.Peek(); b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' {
+			c.dec.ExpectAtom(&a)
+		}
+		return a
+	}
+	a := next()
+	if equalFold(a, "RETURN") {
+		if !c.dec.ExpectSP() || !c.searchReturn(o) || !c.dec.ExpectSP() {
+			return false
+		}
+		a = next()
+	}
+	if equalFold(a, "CHARSET") {
+		var cs string
+		if !c.dec.ExpectSP() || !c.dec.ExpectAString(&cs) || !c.dec.ExpectSP() {
+			return false
+		}
+		if !equalFold(cs, "UTF-8") && !equalFold(cs, "US-ASCII") {
+			c.badCharset = true
+		}
+		a = ""
+	}
+	c.pendingKey = a
+	return c.dec.Err() == nil
+}
+
+// searchReturn reads the list of RETURN options (RFC 4731 §3.1).
+func (c *conn) searchReturn(o *searchOpts) bool {
+	o.returnGiven = true
+	return c.dec.ExpectList(func() bool {
+		var opt string
+		if !c.dec.ExpectAtom(&opt) {
+			return false
+		}
+		o.anyOpt = true
+		switch strings.ToUpper(opt) {
+		case "MIN":
+			o.min = true
+		case "MAX":
+			o.max = true
+		case "ALL":
+			o.all = true
+		case "COUNT":
+			o.cnt = true
+		default:
+			return false // SAVE needs SEARCHRES, not advertised
+		}
+		return true
+	})
+}
+
+// searchKey reads one search-key.
+func (c *conn) searchKey(depth int) *searchKey {
+	if depth > maxSearchDepth {
+		c.dec.ExpectSpecial(')') // fails: nested too deep
+		return nil
+	}
+	d := c.dec
+	if b, _ := d.Peek(); b == '(' && c.pendingKey == "" {
+		k := &searchKey{op: "AND"}
+		if !d.ExpectList(func() bool {
+			kid := c.searchKey(depth + 1)
+			k.kids = append(k.kids, kid)
+			return kid != nil
+		}) {
+			return nil
+		}
+		return k
+	} else if b >= '0' && b <= '9' || b == '*' || b == '$' {
+		k := &searchKey{op: "SEQ"}
+		if !d.ExpectSeqSet(&k.set) {
+			return nil
+		}
+		return k
+	}
+	name := c.pendingKey
+	c.pendingKey = ""
+	if name == "" && !d.ExpectAtom(&name) {
+		return nil
+	}
+	k := &searchKey{op: strings.ToUpper(name)}
+	if !c.searchArgs(k, depth) {
+		if d.Err() == nil {
+			d.ExpectSpecial('x') // unknown key: syntax error
+		}
+		return nil
+	}
+	return k
+}
+
+// searchArgs reads the arguments of criterion k.op.
+func (c *conn) searchArgs(k *searchKey, depth int) bool {
+	d := c.dec
+	switch k.op {
+	case "ALL", "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "NEW", "OLD", "RECENT", "SEEN",
+		"UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNSEEN":
+		return true
+	case "BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO":
+		return d.ExpectSP() && d.ExpectAString(&k.str)
+	case "KEYWORD", "UNKEYWORD":
+		return d.ExpectSP() && d.ExpectAtom(&k.str)
+	case "HEADER":
+		return d.ExpectSP() && d.ExpectAString(&k.str) && d.ExpectSP() && d.ExpectAString(&k.str2)
+	case "BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE":
+		return d.ExpectSP() && d.ExpectDate(&k.date)
+	case "LARGER", "SMALLER":
+		var n uint64
+		ok := d.ExpectSP() && d.ExpectNumber64(&n)
+		k.num = int64(n)
+		return ok
+	case "UID":
+		k.isUID = true
+		return d.ExpectSP() && d.ExpectSeqSet(&k.set)
+	case "NOT":
+		if !d.ExpectSP() {
+			return false
+		}
+		kid := c.searchKey(depth + 1)
+		k.kids = []*searchKey{kid}
+		return kid != nil
+	case "OR":
+		if !d.ExpectSP() {
+			return false
+		}
+		a := c.searchKey(depth + 1)
+		if a == nil || !d.ExpectSP() {
+			return false
+		}
+		b := c.searchKey(depth + 1)
+		k.kids = []*searchKey{a, b}
+		return b != nil
+	}
+	return false
+}
+
+// writeSearch writes SEARCH or ESEARCH (RFC 4731 §3.1, RFC 9051 §7.3.4).
+func (c *conn) writeSearch(cmd *command, o *searchOpts, idx []int) {
+	num := func(i int) uint64 {
+		if cmd.uid {
+			return uint64(c.sel.uids[i])
+		}
+		return uint64(i + 1)
+	}
+	if !o.esearch {
+		c.enc.Raw("* SEARCH")
+		for _, i := range idx {
+			c.enc.SP().Number(num(i))
+		}
+		c.enc.CRLF()
+		return
+	}
+	c.enc.Raw(`* ESEARCH (TAG `).String(cmd.tag).Byte(')')
+	if cmd.uid {
+		c.enc.Raw(" UID")
+	}
+	if len(idx) > 0 {
+		if o.min {
+			c.enc.Raw(" MIN ").Number(num(idx[0]))
+		}
+		if o.max {
+			c.enc.Raw(" MAX ").Number(num(idx[len(idx)-1]))
+		}
+	}
+	if o.cnt {
+		c.enc.Raw(" COUNT ").Number(uint64(len(idx)))
+	}
+	if o.all && len(idx) > 0 {
+		n := make([]uint32, len(idx))
+		for j, i := range idx {
+			n[j] = uint32(num(i))
+		}
+		c.enc.Raw(" ALL ").Raw(imapwire.FormatUIDs(n))
+	}
+	c.enc.CRLF()
+}

@@ -1,0 +1,214 @@
+package imap
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mailstack/mailstack/message"
+	"github.com/mailstack/mailstack/store"
+)
+
+// searchMsg is a message being tested, its content opened on demand.
+type searchMsg struct {
+	c    *conn
+	idx  int
+	info *store.MessageInfo
+	fm   *fetchMsg
+	hdr  *message.Header
+	err  error
+}
+
+// search returns the view indexes (ascending) of the messages matching
+// root. Flags, sizes and dates come from one List; only header and text
+// criteria open messages.
+func (c *conn) search(root *searchKey) ([]int, error) {
+	v := c.sel
+	infos, err := v.mb.List(c.ctx, store.All)
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	j := 0
+	for i, u := range v.uids {
+		for j < len(infos) && infos[j].UID < u {
+			j++
+		}
+		if j == len(infos) || infos[j].UID != u {
+			continue // expunged, not yet announced: matches nothing
+		}
+		sm := &searchMsg{c: c, idx: i, info: &infos[j]}
+		ok := sm.match(root)
+		if sm.fm != nil {
+			sm.fm.content.Close()
+		}
+		if sm.err != nil && c.ctx.Err() != nil {
+			return nil, sm.err
+		}
+		if ok {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+func (sm *searchMsg) match(k *searchKey) bool {
+	m := sm.info
+	switch k.op {
+	case "AND":
+		for _, kid := range k.kids {
+			if !sm.match(kid) {
+				return false
+			}
+		}
+		return true
+	case "NOT":
+		return !sm.match(k.kids[0])
+	case "OR":
+		return sm.match(k.kids[0]) || sm.match(k.kids[1])
+	case "SEQ":
+		return k.set.Contains(uint32(sm.idx+1), uint32(len(sm.c.sel.uids)))
+	case "UID":
+		return k.set.Contains(uint32(m.UID), uint32(sm.c.sel.maxUID()))
+	case "ALL", "OLD":
+		return true // no \Recent is kept: OLD is everything
+	case "NEW", "RECENT":
+		return false
+	case "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "SEEN":
+		return m.HasFlag(`\` + k.op)
+	case "UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNSEEN":
+		return !m.HasFlag(`\` + k.op[2:])
+	case "KEYWORD":
+		return m.HasFlag(k.str)
+	case "UNKEYWORD":
+		return !m.HasFlag(k.str)
+	case "LARGER", "SMALLER":
+		size := sm.size()
+		if k.op == "LARGER" {
+			return size > k.num
+		}
+		return size < k.num
+	case "BEFORE", "ON", "SINCE":
+		return cmpDate(m.InternalDate, k.date, k.op[len(k.op)-2:])
+	case "SENTBEFORE", "SENTON", "SENTSINCE":
+		d, err := message.ParseDate(sm.header().Get("Date"))
+		if err != nil {
+			return false
+		}
+		return cmpDate(d, k.date, k.op[len(k.op)-2:])
+	case "BCC", "CC", "FROM", "SUBJECT", "TO":
+		return sm.headerHas(k.op, k.str)
+	case "HEADER":
+		return sm.headerHas(k.str, k.str2)
+	case "BODY", "TEXT":
+		return sm.textHas(k.op == "TEXT", k.str)
+	}
+	return false
+}
+
+// cmpDate compares the day of t (in its own zone) with day: "RE" (before),
+// "ON", "CE" (since), disregarding time (RFC 9051 §6.4.4).
+func cmpDate(t, day time.Time, op string) bool {
+	y, mo, d := t.Date()
+	td := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+	switch op {
+	case "RE":
+		return td.Before(day)
+	case "ON":
+		return td.Equal(day)
+	}
+	return !td.Before(day)
+}
+
+func (sm *searchMsg) open() *fetchMsg {
+	if sm.fm == nil && sm.err == nil {
+		sm.fm, sm.err = sm.c.openMsg(sm.info.UID, true)
+	}
+	return sm.fm
+}
+
+// size is the RFC822.SIZE, in CRLF form.
+func (sm *searchMsg) size() int64 {
+	if fm := sm.open(); fm != nil {
+		return fm.size
+	}
+	return sm.info.Size
+}
+
+func (sm *searchMsg) header() *message.Header {
+	if sm.hdr == nil {
+		h := message.Header{}
+		if fm := sm.open(); fm != nil {
+			if hh, err := fm.msg.Header(fm.msg.Root); err == nil {
+				h = hh
+			}
+		}
+		sm.hdr = &h
+	}
+	return sm.hdr
+}
+
+// headerHas matches a header field's decoded text, or its raw value,
+// case-insensitively; "" matches any message with the field (RFC 9051
+// §6.4.4 HEADER).
+func (sm *searchMsg) headerHas(name, s string) bool {
+	h := sm.header()
+	if !h.Has(name) {
+		return false
+	}
+	if s == "" {
+		return true
+	}
+	if containsFoldStr(h.Text(name), s) {
+		return true
+	}
+	for _, v := range h.Values(name) {
+		if containsFoldStr(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// textHas searches the body (or header and body) as stored, streaming.
+// Transfer encodings are not undone.
+func (sm *searchMsg) textHas(withHeader bool, s string) bool {
+	fm := sm.open()
+	if fm == nil {
+		return false
+	}
+	off := fm.msg.Root.BodyOffset()
+	if withHeader {
+		off = 0
+	}
+	return readerHas(io.NewSectionReader(fm.r, off, fm.size-off), s)
+}
+
+func containsFoldStr(hay, needle string) bool {
+	return bytes.Contains(bytes.ToLower([]byte(hay)), bytes.ToLower([]byte(needle)))
+}
+
+// readerHas reports whether r holds needle, compared case-insensitively,
+// reading in fixed chunks with an overlap of len(needle)-1.
+func readerHas(r io.Reader, needle string) bool {
+	n := []byte(strings.ToLower(needle))
+	if len(n) == 0 {
+		return true
+	}
+	buf := make([]byte, 0, 32<<10+len(n))
+	chunk := make([]byte, 32<<10)
+	for {
+		k, err := r.Read(chunk)
+		buf = append(buf, bytes.ToLower(chunk[:k])...)
+		if bytes.Contains(buf, n) {
+			return true
+		}
+		if keep := len(n) - 1; len(buf) > keep {
+			buf = append(buf[:0], buf[len(buf)-keep:]...)
+		}
+		if err != nil {
+			return false
+		}
+	}
+}

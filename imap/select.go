@@ -1,0 +1,127 @@
+package imap
+
+import (
+	"context"
+
+	"github.com/mailstack/mailstack/store"
+)
+
+// SELECT and EXAMINE, RFC 9051 §6.3.2 and §6.3.3.
+func cmdSelect(c *conn, cmd *command) error {
+	var name string
+	if !c.dec.ExpectSP() || !c.dec.ExpectMailbox(&name) || !c.endArgs() {
+		return nil
+	}
+	if c.sel != nil {
+		// RFC 9051 §6.3.2: the previous mailbox is closed first, even
+		// if this SELECT fails; rev2 announces it with [CLOSED].
+		c.deselect()
+		if c.rev2 {
+			c.enc.Raw("* OK [CLOSED] Previous mailbox closed\r\n")
+		}
+	}
+	v, unseen, err := c.open(name, cmd.name == "EXAMINE")
+	if err != nil {
+		return err
+	}
+	c.enc.Raw("* ").Number(uint64(len(v.uids))).Raw(" EXISTS\r\n")
+	if !c.rev2 {
+		c.enc.Raw("* 0 RECENT\r\n") // RFC 3501 §7.3.2; \Recent is not kept
+	}
+	c.enc.Raw("* OK [UIDVALIDITY ").Number(uint64(v.uidValidity)).Raw("] UIDs valid\r\n")
+	c.enc.Raw("* OK [UIDNEXT ").Number(uint64(v.uidNext)).Raw("] Predicted next UID\r\n")
+	v.writeFlagsResponses(c)
+	if !c.rev2 && unseen > 0 {
+		c.enc.Raw("* OK [UNSEEN ").Number(uint64(unseen)).Raw("] First unseen\r\n")
+	}
+	if c.rev2 {
+		c.enc.Raw(`* LIST () `).String(string(c.st.Delimiter())).SP().Mailbox(name).CRLF()
+	}
+	c.sel, c.state = &v.view, stateSelected
+	cmd.code = "READ-WRITE"
+	if v.readOnly {
+		cmd.code = "READ-ONLY"
+	}
+	return nil
+}
+
+// opened is a view just built, with what SELECT reports once.
+type opened struct {
+	view
+	uidNext store.UID
+}
+
+// open builds the view of a mailbox: Status first, then List, so that a
+// change between the two is reported again by Changes rather than lost.
+func (c *conn) open(name string, readOnly bool) (*opened, uint32, error) {
+	mb, err := c.st.OpenMailbox(c.ctx, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := mb.Status(c.ctx)
+	if err != nil {
+		mb.Close()
+		return nil, 0, err
+	}
+	infos, err := mb.List(c.ctx, store.All)
+	if err != nil {
+		mb.Close()
+		return nil, 0, err
+	}
+	v := &opened{uidNext: st.UIDNext}
+	v.mb, v.name, v.readOnly = mb, name, readOnly
+	v.uidValidity, v.modseq = st.UIDValidity, st.HighestModSeq
+	v.keywords = append([]string(nil), st.Keywords...)
+	v.reported = map[store.UID]store.ModSeq{}
+	v.uids = make([]store.UID, len(infos))
+	var unseen uint32
+	for i := range infos {
+		v.uids[i] = infos[i].UID
+		if unseen == 0 && !infos[i].HasFlag(store.FlagSeen) {
+			unseen = uint32(i + 1)
+		}
+		v.announceKeywordsQuiet(infos[i].Flags)
+	}
+	var ctx context.Context
+	ctx, v.cancel = context.WithCancel(c.ctx)
+	v.watch = mb.Watch(ctx)
+	return v, unseen, nil
+}
+
+// announceKeywordsQuiet adds keywords found on messages to the FLAGS list
+// sent at SELECT, for stores that do not list them in Status.
+func (v *view) announceKeywordsQuiet(flags []string) {
+	for _, f := range flags {
+		if len(f) > 0 && f[0] != '\\' && !containsFold(v.keywords, f) {
+			v.keywords = append(v.keywords, f)
+		}
+	}
+}
+
+func (c *conn) deselect() {
+	if c.sel != nil {
+		c.sel.close()
+		c.sel = nil
+	}
+	c.state = stateAuth
+}
+
+// CLOSE (RFC 9051 §6.4.1: expunge silently, unless read-only) and
+// UNSELECT (RFC 3691).
+func cmdClose(c *conn, cmd *command) error {
+	if !c.endArgs() {
+		return nil
+	}
+	v := c.sel
+	c.sel = nil // no updates for a mailbox being closed
+	defer func() {
+		c.sel = v
+		c.deselect()
+	}()
+	if cmd.name == "CLOSE" && !v.readOnly {
+		if _, err := v.mb.Expunge(c.ctx, store.All); err != nil {
+			return err
+		}
+	}
+	return nil
+}

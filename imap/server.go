@@ -1,0 +1,262 @@
+package imap
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mailstack/mailstack/store"
+)
+
+// Authenticator checks a user's credentials (LOGIN, AUTHENTICATE PLAIN).
+// It returns nil to accept, ErrAuthFailed (or an *Error) to refuse; any
+// other error is reported as a temporary failure.
+type Authenticator interface {
+	Authenticate(ctx context.Context, username, password string) error
+}
+
+// AuthenticatorFunc adapts a function to Authenticator.
+type AuthenticatorFunc func(ctx context.Context, username, password string) error
+
+// Authenticate calls f.
+func (f AuthenticatorFunc) Authenticate(ctx context.Context, username, password string) error {
+	return f(ctx, username, password)
+}
+
+// Server is an IMAP server. Its zero value needs only Backend and Auth to
+// serve; every other field has a working default. A Server must not be
+// copied after first use.
+type Server struct {
+	// Backend opens each authenticated user's store. Required.
+	Backend store.Backend
+	// Auth checks credentials. Default nil: every login fails.
+	Auth Authenticator
+
+	// TLSConfig enables STARTTLS (RFC 9051 §6.2.1) and is used by
+	// ListenAndServeTLS. Default nil: no STARTTLS.
+	TLSConfig *tls.Config
+	// AllowInsecureAuth permits LOGIN and AUTHENTICATE over a
+	// connection without TLS. Default false: LOGINDISABLED is advertised
+	// before TLS (RFC 9051 §6.2.3), and authentication is refused.
+	AllowInsecureAuth bool
+
+	// MaxCommandSize bounds one command's bytes, its string literals
+	// included and APPEND's message excluded. Default 64 KiB.
+	MaxCommandSize int
+	// AppendLimit bounds an appended message, advertised as APPENDLIMIT
+	// (RFC 7889). Default 64 MiB.
+	AppendLimit int64
+	// MaxDepth bounds list nesting in commands. Default 32.
+	MaxDepth int
+	// MaxBadCommands is how many BAD replies a connection gets before it
+	// is closed. Default 20.
+	MaxBadCommands int
+	// MaxPreAuthCommands is how many commands a connection may send
+	// before it authenticates. Default 50.
+	MaxPreAuthCommands int
+	// MaxAuthFailures is how many failed logins a connection may make
+	// before it is closed. Default 3.
+	MaxAuthFailures int
+	// AuthFailureDelay is waited before answering a failed login, to slow
+	// password guessing. Default 1 s; negative for none.
+	AuthFailureDelay time.Duration
+
+	// IdleTimeout closes an authenticated connection after this long
+	// without a command, IDLE included (RFC 9051 §5.4: at least 30
+	// minutes). Default 30 min.
+	IdleTimeout time.Duration
+	// PreAuthTimeout is IdleTimeout before authentication. Default 1 min.
+	PreAuthTimeout time.Duration
+	// WriteTimeout bounds the sending of one response. Default 5 min.
+	WriteTimeout time.Duration
+
+	// Logger receives connection events. Default nil: discard.
+	Logger *slog.Logger
+	// Trace, when set, receives the protocol dialog ("C: "/"S: "
+	// lines) with passwords and SASL data redacted. Default nil.
+	Trace io.Writer
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	shutdown  atomic.Bool
+	done      chan struct{} // closed by Shutdown
+	wg        sync.WaitGroup
+	nextID    atomic.Uint64
+}
+
+// ErrServerClosed is returned by Serve after Shutdown or Close.
+var ErrServerClosed = errors.New("imap: server closed")
+
+func (s *Server) appendLimit() int64 {
+	if s.AppendLimit <= 0 {
+		return 64 << 20
+	}
+	return s.AppendLimit
+}
+
+func orInt(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func orDur(v, def time.Duration) time.Duration {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Server) init() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		s.done = make(chan struct{})
+		s.listeners = map[net.Listener]struct{}{}
+		s.conns = map[*conn]struct{}{}
+	}
+}
+
+// ListenAndServe listens on the TCP address addr and serves plaintext
+// IMAP with STARTTLS when TLSConfig is set (port 143).
+func (s *Server) ListenAndServe(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// ListenAndServeTLS listens on addr and serves IMAP over implicit TLS
+// (port 993, RFC 8314 §3.2) with TLSConfig.
+func (s *Server) ListenAndServeTLS(addr string) error {
+	if s.TLSConfig == nil {
+		return errors.New("imap: ListenAndServeTLS needs TLSConfig")
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(tls.NewListener(l, s.TLSConfig))
+}
+
+// Serve accepts connections on l and serves each in its own goroutine.
+// Connections from a listener made by tls.NewListener count as TLS. It
+// returns ErrServerClosed after Shutdown or Close.
+func (s *Server) Serve(l net.Listener) error {
+	s.init()
+	s.mu.Lock()
+	if s.shutdown.Load() {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.shutdown.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		c := s.newConn(nc)
+		if !s.track(c) {
+			nc.Close()
+			return ErrServerClosed
+		}
+		go c.serve()
+	}
+}
+
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutdown.Load() {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// Shutdown stops accepting connections, asks every session to end (each
+// gets "* BYE" once its current command completes; an IDLE ends at once)
+// and waits for them until ctx is done, when it closes the rest.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.init()
+	s.mu.Lock()
+	if !s.shutdown.Swap(true) {
+		close(s.done)
+	}
+	for l := range s.listeners {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.nc.SetReadDeadline(time.Now()) // wake a reader blocked between commands
+	}
+	s.mu.Unlock()
+	waited := make(chan struct{})
+	go func() { s.wg.Wait(); close(waited) }()
+	select {
+	case <-waited:
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+}
+
+// Close closes the listeners and every connection at once, without BYE.
+func (s *Server) Close() error {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.shutdown.Swap(true) {
+		close(s.done)
+	}
+	for l := range s.listeners {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.nc.Close()
+	}
+	return nil
+}

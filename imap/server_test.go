@@ -1,0 +1,36 @@
+package imap
+
+import (
+	"strings"
+	"testing"
+)
+
+const msg1 = "From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: hello\r\nDate: Mon, 7 Feb 1994 21:52:25 -0800\r\n\r\nHello world\r\n"
+
+func TestBasicSession(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.deliver(t, "alice", "INBOX", msg1)
+	cl := login(t, ts.addr, "alice")
+	lines := cl.ok("SELECT INBOX")
+	if !hasLine(lines, "* 1 EXISTS") {
+		t.Fatalf("SELECT: %q", lines)
+	}
+	lines = cl.ok("FETCH 1 (UID FLAGS RFC822.SIZE ENVELOPE BODY.PEEK[HEADER.FIELDS (Subject)])")
+	t.Logf("%q", lines)
+	if len(lines) != 1 || !strings.Contains(lines[0], `"hello"`) || !strings.Contains(lines[0], "RFC822.SIZE 123") {
+		t.Fatalf("FETCH: %q", lines)
+	}
+	lines = cl.ok("UID SEARCH FROM alice")
+	if !hasLine(lines, "* SEARCH 1") {
+		t.Fatalf("SEARCH: %q", lines)
+	}
+	lines = cl.ok("STORE 1 +FLAGS (\\Deleted)")
+	if !hasLine(lines, `* 1 FETCH (FLAGS (\Deleted))`) {
+		t.Fatalf("STORE: %q", lines)
+	}
+	lines = cl.ok("EXPUNGE")
+	if !hasLine(lines, "* 1 EXPUNGE") {
+		t.Fatalf("EXPUNGE: %q", lines)
+	}
+	cl.ok("LOGOUT")
+}

@@ -1,0 +1,93 @@
+package imap
+
+import (
+	"strings"
+
+	"github.com/mailstack/mailstack/imap/internal/imapwire"
+	"github.com/mailstack/mailstack/store"
+)
+
+// STORE, RFC 9051 §6.4.6: FLAGS, +FLAGS, -FLAGS, each with .SILENT.
+func cmdStore(c *conn, cmd *command) error {
+	var set imapwire.SeqSet
+	var item string
+	var flags []string
+	if !c.dec.ExpectSP() || !c.dec.ExpectSeqSet(&set) || !c.dec.ExpectSP() {
+		return nil
+	}
+	op := store.FlagsReplace
+	if c.dec.Special('+') {
+		op = store.FlagsAdd
+	} else if c.dec.Special('-') {
+		op = store.FlagsRemove
+	}
+	if !c.dec.ExpectWord(&item) || !c.dec.ExpectSP() {
+		return nil
+	}
+	item = strings.ToUpper(item)
+	if item != "FLAGS" && item != "FLAGS.SILENT" {
+		c.dec.ExpectSpecial('x') // syntax error
+		return nil
+	}
+	if b, _ := c.dec.Peek(); b == '(' {
+		if !c.dec.ExpectFlagList(&flags) {
+			return nil
+		}
+	} else {
+		// RFC 9051 §9 store-att-flags allows flags without parentheses.
+		for {
+			var f string
+			if !c.dec.ExpectFlag(&f) {
+				return nil
+			}
+			flags = append(flags, f)
+			if !c.dec.SP() {
+				break
+			}
+		}
+	}
+	if !c.endArgs() {
+		return nil
+	}
+	if set.Saved {
+		return bad("", "SEARCHRES is not supported")
+	}
+	if c.sel.readOnly {
+		return no("READ-ONLY", "Mailbox is read-only")
+	}
+	flags, err := storeFlags(flags)
+	if err != nil {
+		return err
+	}
+	idx := c.sel.resolve(set, cmd.uid)
+	if len(idx) == 0 {
+		return nil
+	}
+	upd, err := c.sel.mb.SetFlags(c.ctx, c.sel.uidSet(idx), op, flags, nil)
+	if err != nil {
+		return err
+	}
+	silent := item == "FLAGS.SILENT"
+	c.sel.announceKeywords(c, upd)
+	for _, m := range upd {
+		c.sel.reported[m.UID] = m.ModSeq
+		seq := c.sel.seq(m.UID)
+		if silent || seq == 0 {
+			continue
+		}
+		c.enc.Raw("* ").Number(uint64(seq)).Raw(" FETCH (")
+		if cmd.uid {
+			c.enc.Raw("UID ").Number(uint64(m.UID)).SP()
+		}
+		c.enc.Raw("FLAGS ")
+		writeFlags(c, m.Flags)
+		c.enc.Raw(")\r\n")
+	}
+	return nil
+}
+
+// storeFlags canonicalises STORE's flags; \Recent cannot be changed
+// (RFC 3501 §2.3.2) and is ignored.
+func storeFlags(flags []string) ([]string, error) {
+	return appendFlags(flags)
+}

@@ -1,0 +1,150 @@
+package imap
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/mailstack/mailstack/store"
+)
+
+// poll brings the view up to date with the store and sends the untagged
+// responses allowed now: EXPUNGE only when allowExpunge (RFC 9051 §7.5.1),
+// then EXISTS for new messages, FLAGS/PERMANENTFLAGS before a new keyword
+// appears (RFC 9051 §7.3.5), and FETCH FLAGS for changed messages.
+//
+// Nothing is queued per change: the pending state is the store's modseq
+// cursor plus the expunged-but-unannounced UIDs, bounded by the view's
+// size, however many changes happen between two polls. When the store
+// dropped tombstones the view needs (ExpungedIncomplete), the fallback
+// compares the whole view with the store's UID list.
+func (v *view) poll(c *conn, allowExpunge bool) error {
+	ch, err := v.mb.Changes(c.ctx, v.modseq)
+	if err != nil {
+		return err
+	}
+	if ch.UIDValidity != v.uidValidity {
+		// RFC 9051 §2.3.1.1: the client's UIDs are void; it must
+		// reselect.
+		c.bye("[UIDVALIDITY] Mailbox UIDVALIDITY changed")
+		return nil
+	}
+	if ch.ExpungedIncomplete {
+		if err := v.resync(c); err != nil {
+			return err
+		}
+	}
+	v.markExpunged(ch.Expunged)
+	top := v.maxUID()
+	var added []store.UID
+	var changed []store.MessageInfo
+	for _, m := range ch.Updated {
+		switch {
+		case m.UID > top:
+			if !slices.Contains(ch.Expunged, m.UID) {
+				added = append(added, m.UID)
+			}
+		case v.reported[m.UID] >= m.ModSeq, v.isExpunged(m.UID):
+		default:
+			changed = append(changed, m)
+		}
+	}
+	if allowExpunge {
+		for _, s := range v.applyExpunges() {
+			c.enc.Raw("* ").Number(uint64(s)).Raw(" EXPUNGE\r\n")
+		}
+	}
+	if len(added) > 0 {
+		v.uids = append(v.uids, added...)
+		c.enc.Raw("* ").Number(uint64(len(v.uids))).Raw(" EXISTS\r\n")
+	}
+	v.announceKeywords(c, changed)
+	for _, m := range changed {
+		if s := v.seq(m.UID); s > 0 {
+			c.enc.Raw("* ").Number(uint64(s)).Raw(" FETCH (UID ").Number(uint64(m.UID)).Raw(" FLAGS ")
+			writeFlags(c, m.Flags)
+			c.enc.Raw(")\r\n")
+		}
+	}
+	if ch.HighestModSeq > v.modseq {
+		v.modseq = ch.HighestModSeq
+	}
+	clear(v.reported)
+	return nil
+}
+
+// resync finds expunged messages by comparing the view with the store,
+// when the store's tombstones do not reach back far enough.
+func (v *view) resync(c *conn) error {
+	infos, err := v.mb.List(c.ctx, store.All)
+	if err != nil {
+		return err
+	}
+	var gone []store.UID
+	j := 0
+	for _, u := range v.uids {
+		for j < len(infos) && infos[j].UID < u {
+			j++
+		}
+		if j == len(infos) || infos[j].UID != u {
+			gone = append(gone, u)
+		}
+	}
+	v.markExpunged(gone)
+	return nil
+}
+
+// announceKeywords sends FLAGS and PERMANENTFLAGS when msgs carry a
+// keyword the client has not been told of.
+func (v *view) announceKeywords(c *conn, msgs []store.MessageInfo) {
+	grew := false
+	for _, m := range msgs {
+		for _, f := range m.Flags {
+			if !strings.HasPrefix(f, `\`) && !containsFold(v.keywords, f) {
+				v.keywords = append(v.keywords, f)
+				grew = true
+			}
+		}
+	}
+	if grew {
+		v.writeFlagsResponses(c)
+	}
+}
+
+// writeFlagsResponses writes FLAGS and PERMANENTFLAGS (RFC 9051 §7.3.5,
+// §7.1).
+func (v *view) writeFlagsResponses(c *conn) {
+	sys := []string{store.FlagSeen, store.FlagAnswered, store.FlagFlagged, store.FlagDeleted, store.FlagDraft}
+	all := append(slices.Clone(sys), v.keywords...)
+	c.enc.Raw("* FLAGS ")
+	writeFlags(c, all)
+	c.enc.CRLF()
+	if v.readOnly {
+		c.enc.Raw("* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n")
+		return
+	}
+	c.enc.Raw("* OK [PERMANENTFLAGS (")
+	for _, f := range all {
+		c.enc.Raw(f).SP()
+	}
+	c.enc.Raw(`\*)] Flags permitted` + "\r\n")
+}
+
+func writeFlags(c *conn, flags []string) {
+	c.enc.Byte('(')
+	for i, f := range flags {
+		if i > 0 {
+			c.enc.SP()
+		}
+		c.enc.Raw(f)
+	}
+	c.enc.Byte(')')
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if equalFold(x, s) {
+			return true
+		}
+	}
+	return false
+}

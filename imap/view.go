@@ -1,0 +1,141 @@
+package imap
+
+import (
+	"context"
+	"slices"
+
+	"github.com/mailstack/mailstack/imap/internal/imapwire"
+	"github.com/mailstack/mailstack/store"
+)
+
+// view is a session's picture of its selected mailbox (RFC 9051 §2.3.1.2):
+// the UIDs in sequence-number order, 4 bytes a message, and what the
+// client has not been told yet. The store knows nothing of it.
+type view struct {
+	mb          store.Mailbox
+	name        string
+	readOnly    bool
+	uidValidity uint32
+	uids        []store.UID // uids[i] has sequence number i+1; ascending
+	// expunged holds UIDs gone from the store but still in uids, because
+	// the client may not be told yet (RFC 9051 §7.5.1); ascending.
+	expunged []store.UID
+	modseq   store.ModSeq // changes up to here are in the view
+	keywords []string     // keywords announced in FLAGS
+	// reported records flag changes this session already sent (its own
+	// STORE), so the change stream does not echo them.
+	reported map[store.UID]store.ModSeq
+	watch    <-chan struct{}
+	cancel   context.CancelFunc
+}
+
+func (v *view) close() {
+	v.cancel()
+	v.mb.Close()
+}
+
+// maxUID returns the largest UID in the view, 0 if empty.
+func (v *view) maxUID() store.UID {
+	if len(v.uids) == 0 {
+		return 0
+	}
+	return v.uids[len(v.uids)-1]
+}
+
+// seq returns the sequence number of uid, 0 if it is not in the view.
+func (v *view) seq(uid store.UID) uint32 {
+	i, ok := slices.BinarySearch(v.uids, uid)
+	if !ok {
+		return 0
+	}
+	return uint32(i + 1)
+}
+
+// resolve returns the indexes into uids (ascending, no duplicates) that
+// a sequence set names: sequence numbers, or UIDs with byUID (RFC 9051
+// §6.4.9). Numbers outside the view are ignored.
+func (v *view) resolve(set imapwire.SeqSet, byUID bool) []int {
+	var idx []int
+	n := len(v.uids)
+	for _, r := range set.Ranges {
+		if byUID {
+			lo, hi := r.Bounds(uint32(v.maxUID()))
+			i, _ := slices.BinarySearch(v.uids, store.UID(lo))
+			for ; i < n && v.uids[i] <= store.UID(hi); i++ {
+				idx = append(idx, i)
+			}
+			continue
+		}
+		lo, hi := r.Bounds(uint32(n))
+		if lo == 0 {
+			lo = 1
+		}
+		for s := lo; s <= hi && int(s) <= n; s++ {
+			idx = append(idx, int(s-1))
+		}
+	}
+	if len(set.Ranges) > 1 {
+		slices.Sort(idx)
+		idx = slices.Compact(idx)
+	}
+	return idx
+}
+
+// uidSet returns the store.UIDSet of the messages at idx (ascending): a
+// run of adjacent view entries becomes one range, since UIDs between them
+// are no longer in the mailbox.
+func (v *view) uidSet(idx []int) store.UIDSet {
+	var set store.UIDSet
+	for i := 0; i < len(idx); {
+		j := i
+		for j+1 < len(idx) && idx[j+1] == idx[j]+1 {
+			j++
+		}
+		set = append(set, store.UIDRange{Start: v.uids[idx[i]], Stop: v.uids[idx[j]]})
+		i = j + 1
+	}
+	return set
+}
+
+// markExpunged records UIDs known to be gone (ascending), to be
+// announced at the next point where EXPUNGE is allowed.
+func (v *view) markExpunged(uids []store.UID) {
+	for _, u := range uids {
+		if v.seq(u) == 0 {
+			continue
+		}
+		if i, found := slices.BinarySearch(v.expunged, u); !found {
+			v.expunged = slices.Insert(v.expunged, i, u)
+		}
+	}
+}
+
+// isExpunged reports whether uid is gone but not yet announced.
+func (v *view) isExpunged(uid store.UID) bool {
+	_, found := slices.BinarySearch(v.expunged, uid)
+	return found
+}
+
+// applyExpunges removes the pending expunged UIDs and returns the
+// sequence numbers to announce, in order: each is the number at the time
+// of its EXPUNGE response (RFC 9051 §7.5.1).
+func (v *view) applyExpunges() []uint32 {
+	if len(v.expunged) == 0 {
+		return nil
+	}
+	seqs := make([]uint32, 0, len(v.expunged))
+	out := v.uids[:0]
+	k := 0
+	for i, u := range v.uids {
+		if k < len(v.expunged) && v.expunged[k] == u {
+			seqs = append(seqs, uint32(i+1-k))
+			k++
+			continue
+		}
+		out = append(out, u)
+	}
+	clear(v.uids[len(out):])
+	v.uids = out
+	v.expunged = v.expunged[:0]
+	return seqs
+}
