@@ -59,5 +59,6 @@ assert line.startswith(tag + b' OK'), line
 data = ok(M.fetch('1', '(RFC822.SIZE BODY.PEEK[])'), 'fetch LF message')
 # Stored with LF line ends, served with CRLF (RFC 9051 §2.2).
 assert b'RFC822.SIZE 21' in data[0][0] and data[0][1] == b'Subject: idle\r\n\r\nhi\r\n', data
-ok(M.logout(), 'logout')
+typ, _ = M.logout()
+assert typ == 'BYE', typ
 print('ok')
