@@ -1,0 +1,370 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mailstack/mailstack/envelope"
+	"github.com/mailstack/mailstack/smtp"
+)
+
+// Destinations other than domains.
+const (
+	destSmarthost = "smarthost"
+	destLMTP      = "lmtp"
+)
+
+// Queue is a durable outbound mail queue. Open it on a spool directory,
+// Enqueue messages (each is on disk when Enqueue returns), and Run it to
+// deliver them. It is safe for concurrent use.
+type Queue struct {
+	cfg Config
+	sp  *spool
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	active  map[string]int // destination → deliveries in progress
+	running int
+	wake    chan struct{}
+	closed  bool
+}
+
+// entry is one queued message. rec and the record file are guarded by mu;
+// busy by Queue.mu. Lock order: Queue.mu before entry.mu.
+type entry struct {
+	mu   sync.Mutex
+	rec  *Record
+	busy map[string]bool // destinations with a delivery in progress
+	gone bool            // removed from the spool
+	// dsnNext is when to try again to queue a DSN that could not be
+	// queued (or that a crash interrupted); zero means at once.
+	dsnNext time.Time
+}
+
+// Open opens (creating it if needed) the spool directory cfg.Dir and loads
+// the messages left there by an earlier run, which Run will deliver.
+// Records that cannot be read are moved to the corrupt/ subdirectory and
+// reported through the logger; they do not stop Open.
+func Open(cfg Config) (*Queue, error) {
+	cfg.withDefaults()
+	if cfg.Hostname == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			h = "localhost"
+		}
+		cfg.Hostname = h
+	}
+	sp, err := openSpool(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	recs, corrupt, err := sp.load()
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range corrupt {
+		if cfg.Logger != nil {
+			cfg.Logger.Error("queue: unreadable spool record set aside", "error", e)
+		}
+	}
+	q := &Queue{cfg: cfg, sp: sp, entries: make(map[string]*entry),
+		active: make(map[string]int), wake: make(chan struct{}, 1)}
+	for _, r := range recs {
+		q.entries[r.ID] = &entry{rec: r, busy: make(map[string]bool)}
+	}
+	return q, nil
+}
+
+// Enqueue writes the message read from msg and its envelope to the spool
+// and returns its queue ID. The message file, the envelope record and
+// their directories are fsynced before Enqueue returns, so an SMTP server
+// may answer 250 to the data as soon as it has (RFC 5321 §6.1). opts may
+// be nil; opts.Mail and opts.Rcpt are kept and sent on (SIZE is set from
+// the message). Messages with bare LF line endings are accepted and sent
+// with CRLF.
+func (q *Queue) Enqueue(ctx context.Context, from envelope.Path, rcpts []envelope.Path, msg io.Reader, opts *smtp.SendOptions) (string, error) {
+	if len(rcpts) == 0 {
+		return "", errors.New("queue: no recipients")
+	}
+	if len(rcpts) > MaxRecipients {
+		return "", fmt.Errorf("queue: more than %d recipients", MaxRecipients)
+	}
+	var o smtp.SendOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.Mail.Size, o.Mail.HasSize = 0, false
+	if err := o.Mail.Validate(); err != nil {
+		return "", fmt.Errorf("queue: MAIL parameters: %w", err)
+	}
+	now := q.cfg.Now()
+	rec := &Record{ID: newID(now), Created: now, From: from, Mail: o.Mail}
+	for i, p := range rcpts {
+		rr := RcptRecord{Path: p, State: StatePending, Next: now}
+		if i < len(o.Rcpt) {
+			if err := o.Rcpt[i].Validate(true); err != nil {
+				return "", fmt.Errorf("queue: RCPT parameters of %v: %w", p, err)
+			}
+			rr.Params = o.Rcpt[i]
+		}
+		rec.Rcpts = append(rec.Rcpts, rr)
+	}
+	if err := checkRoundTrip(rec); err != nil {
+		return "", err
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	size, err := q.sp.writeMessage(rec.ID, msg, q.cfg.MaxMessageSize)
+	if err != nil {
+		return "", err
+	}
+	rec.Size = size
+	if err := q.sp.writeRecord(rec); err != nil {
+		q.sp.discardMessage(rec.ID)
+		return "", err
+	}
+	q.mu.Lock()
+	q.entries[rec.ID] = &entry{rec: rec, busy: make(map[string]bool)}
+	q.mu.Unlock()
+	q.kick()
+	q.emit(Event{Kind: EventEnqueued, ID: rec.ID})
+	return rec.ID, nil
+}
+
+// checkRoundTrip makes sure the record reads back as written, so that an
+// envelope the record format cannot carry fails Enqueue instead of
+// leaving an unreadable record behind.
+func checkRoundTrip(rec *Record) error {
+	back, err := ParseRecord(rec.Marshal())
+	if err != nil {
+		return fmt.Errorf("queue: envelope cannot be stored: %w", err)
+	}
+	if len(back.Rcpts) != len(rec.Rcpts) || back.From != rec.From {
+		return errors.New("queue: envelope cannot be stored faithfully")
+	}
+	return nil
+}
+
+// kick wakes the scheduler.
+func (q *Queue) kick() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Flush makes every pending recipient due now, as Postfix's "postqueue
+// -f" does.
+func (q *Queue) Flush() {
+	q.mu.Lock()
+	now := q.cfg.Now()
+	for _, e := range q.entries {
+		e.mu.Lock()
+		for i := range e.rec.Rcpts {
+			if e.rec.Rcpts[i].State == StatePending {
+				e.rec.Rcpts[i].Next = now
+			}
+		}
+		e.mu.Unlock()
+	}
+	q.mu.Unlock()
+	q.kick()
+}
+
+// Len returns the number of messages in the spool.
+func (q *Queue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.entries)
+}
+
+// Records returns copies of the records of the queued messages, oldest
+// first, for inspection (in the manner of mailq).
+func (q *Queue) Records() []Record {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := make([]Record, 0, len(q.entries))
+	for _, e := range q.entries {
+		e.mu.Lock()
+		r := *e.rec
+		r.Rcpts = append([]RcptRecord(nil), e.rec.Rcpts...)
+		e.mu.Unlock()
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Run delivers queued messages until ctx ends, then waits for deliveries
+// in progress to stop (they are interrupted through ctx; their recipients
+// stay pending without counting an attempt) and returns nil. Only one Run
+// may be active at a time.
+func (q *Queue) Run(ctx context.Context) error {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return errors.New("queue: Run called twice")
+	}
+	q.closed = true
+	q.mu.Unlock()
+	var wg sync.WaitGroup
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		next := q.schedule(ctx, &wg)
+		// Re-check at least every minute, whatever the clock says.
+		wait := min(max(next.Sub(q.cfg.Now()), time.Millisecond), time.Minute)
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return nil
+		case <-q.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// destination is where a recipient's mail goes: the LMTP server, the
+// smarthost, or its domain in lower-case A-labels.
+func (q *Queue) destination(p envelope.Path) string {
+	switch {
+	case q.cfg.LMTP != nil:
+		return destLMTP
+	case q.cfg.Smarthost != nil:
+		return destSmarthost
+	}
+	d, err := envelope.DomainToASCII(p.Mailbox.Domain)
+	if err != nil {
+		d = p.Mailbox.Domain
+	}
+	return strings.ToLower(d)
+}
+
+// schedule starts the deliveries that are due and allowed by the
+// concurrency limits, and returns when the next one will be due.
+func (q *Queue) schedule(ctx context.Context, wg *sync.WaitGroup) time.Time {
+	now := q.cfg.Now()
+	next := now.Add(time.Minute)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if ctx.Err() != nil {
+		return next
+	}
+	for _, e := range q.entries {
+		if q.running >= q.cfg.Concurrency {
+			break
+		}
+		jobs := q.dueJobs(e, now, &next)
+		for _, j := range jobs {
+			if q.running >= q.cfg.Concurrency {
+				break
+			}
+			if q.active[j.dest] >= q.cfg.PerDestination {
+				continue // a finishing delivery wakes the scheduler
+			}
+			e.busy[j.dest] = true
+			q.active[j.dest]++
+			q.running++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				q.runJob(ctx, e, j)
+			}()
+		}
+	}
+	return next
+}
+
+// job is the delivery of one message to one destination.
+type job struct {
+	dest string
+	idx  []int // recipients, as indexes into the record
+}
+
+// dueJobs returns e's due recipients grouped by destination, skipping
+// destinations already being delivered to, and lowers *next to the
+// earliest future attempt.
+func (q *Queue) dueJobs(e *entry, now time.Time, next *time.Time) []job {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var jobs []job
+	if len(e.busy) == 0 && !e.dsnNext.After(now) && q.unreported(e.rec) {
+		// Every recipient is final but a DSN is still owed: a job
+		// without destination only does the bookkeeping.
+		return []job{{dest: ""}}
+	}
+	for i, rc := range e.rec.Rcpts {
+		if rc.State != StatePending {
+			continue
+		}
+		dest := q.destination(rc.Path)
+		if e.busy[dest] {
+			continue
+		}
+		if rc.Next.After(now) {
+			if rc.Next.Before(*next) {
+				*next = rc.Next
+			}
+			continue
+		}
+		k := 0
+		for k < len(jobs) && jobs[k].dest != dest {
+			k++
+		}
+		if k == len(jobs) {
+			jobs = append(jobs, job{dest: dest})
+		}
+		jobs[k].idx = append(jobs[k].idx, i)
+	}
+	return jobs
+}
+
+// unreported reports whether rec has no pending recipient and a failed
+// one whose DSN is owed.
+func (q *Queue) unreported(rec *Record) bool {
+	owed := false
+	for _, rc := range rec.Rcpts {
+		if rc.State == StatePending {
+			return false
+		}
+		owed = owed || (rc.State == StateFailed && !rc.Reported)
+	}
+	return owed
+}
+
+// runJob delivers one job and records the outcome; the last job of a
+// message to end settles it.
+func (q *Queue) runJob(ctx context.Context, e *entry, j job) {
+	e.mu.Lock()
+	snap := *e.rec
+	rcpts := make([]RcptRecord, len(j.idx))
+	for k, i := range j.idx {
+		rcpts[k] = e.rec.Rcpts[i]
+	}
+	e.mu.Unlock()
+	if len(rcpts) > 0 {
+		q.finish(e, j, q.deliver(ctx, &snap, j.dest, rcpts))
+	}
+	q.mu.Lock()
+	delete(e.busy, j.dest)
+	q.active[j.dest]--
+	if q.active[j.dest] == 0 {
+		delete(q.active, j.dest)
+	}
+	q.running--
+	last := len(e.busy) == 0
+	q.mu.Unlock()
+	if last {
+		q.settle(ctx, e)
+	}
+	q.kick()
+}
