@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"errors"
 	"cmp"
 	"slices"
 	"strings"
@@ -67,7 +68,7 @@ func cmdFetch(c *conn, cmd *command) error {
 	if cmd.uid && !hasKind(items, fUID) {
 		items = append([]fetchItem{{kind: fUID}}, items...) // RFC 9051 §6.4.9
 	}
-	return c.fetch(c.sel.resolve(set, cmd.uid), items)
+	return c.fetch(c.sel.resolve(set, cmd.uid), items, cmd.uid)
 }
 
 func hasKind(items []fetchItem, k fetchKind) bool {
@@ -199,7 +200,11 @@ func (c *conn) fetchSection(name string, items *[]fetchItem) bool {
 }
 
 // fetch answers FETCH for the view entries idx.
-func (c *conn) fetch(idx []int, items []fetchItem) error {
+// Messages expunged by another session but still in the view are
+// reported with NO [EXPUNGEISSUED] (RFC 5530) when named by sequence
+// number, and skipped when named by UID (RFC 9051 §6.4.9: a UID set may
+// name absent messages).
+func (c *conn) fetch(idx []int, items []fetchItem, byUID bool) error {
 	v := c.sel
 	if len(idx) == 0 {
 		return nil
@@ -220,6 +225,9 @@ func (c *conn) fetch(idx []int, items []fetchItem) error {
 			continue
 		}
 		if err := c.fetchOne(seq, m, items, changed[m.UID]); err != nil {
+			if byUID && errors.Is(err, store.ErrNoSuchMessage) {
+				continue
+			}
 			if c.enc.Err() != nil {
 				return c.enc.Err()
 			}
@@ -228,7 +236,7 @@ func (c *conn) fetch(idx []int, items []fetchItem) error {
 			}
 		}
 	}
-	if len(infos) < len(idx) && firstErr == nil {
+	if len(infos) < len(idx) && firstErr == nil && !byUID {
 		firstErr = store.ErrNoSuchMessage // RFC 5530 EXPUNGEISSUED
 	}
 	return firstErr
