@@ -1,8 +1,8 @@
 package imap
 
 import (
-	"errors"
 	"cmp"
+	"errors"
 	"slices"
 	"strings"
 
