@@ -148,6 +148,11 @@ func (s *chunkSource) next() {
 	for {
 		line, err := c.nextCommand()
 		if err != nil {
+			if err == io.EOF {
+				// Never io.EOF: the backend would take the message
+				// for complete.
+				err = io.ErrUnexpectedEOF
+			}
 			if isRecoverable(err) {
 				c.pendingErr = err
 				s.end = errAborted
