@@ -1,0 +1,72 @@
+package imap
+
+import (
+	"context"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailstack/mailstack/store"
+	"github.com/mailstack/mailstack/store/memstore"
+)
+
+// FuzzCommandStream feeds whole command streams to a server over a pipe,
+// against an in-memory store holding two messages. The session must end
+// (no hang once the input ends), and no goroutine may outlive it.
+func FuzzCommandStream(f *testing.F) {
+	login := "a LOGIN u pass\r\nb SELECT INBOX\r\n"
+	for _, s := range []string{
+		login + "c FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (From)]<0.10> BODYSTRUCTURE ENVELOPE BINARY[1] BINARY.SIZE[1] RFC822)\r\n",
+		login + "c STORE 1 +FLAGS (\\Deleted $X)\r\nd EXPUNGE\r\ne UID SEARCH RETURN (MIN MAX) OR DELETED TEXT {3}\r\nabc\r\n",
+		login + "c APPEND INBOX (\\Seen) \" 7-Feb-1994 21:52:25 -0800\" {5+}\r\nhello\r\nd NOOP\r\n",
+		login + "c IDLE\r\nDONE\r\nd UID MOVE 1:* Trash\r\ne CREATE Trash\r\nf UID COPY 2 Trash\r\n",
+		login + "c LIST (SUBSCRIBED RECURSIVEMATCH) \"\" (\"*\" \"%\") RETURN (CHILDREN STATUS (MESSAGES SIZE))\r\n",
+		"a AUTHENTICATE PLAIN AHUAcGFzcw==\r\nb ENABLE IMAP4rev2 UTF8=ACCEPT\r\nc SELECT INBOX\r\nd CLOSE\r\n",
+		"a CAPABILITY\r\nb ID (\"name\" \"x\")\r\nc STARTTLS\r\n",
+		login + "c FETCH 1 BODY[1.2.3.MIME]\r\nd FETCH 1 (BODY[TEXT]<5.0>)\r\ne SEARCH NOT NOT NOT (((ALL)))\r\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		be := memstore.NewBackend()
+		st, _ := be.Open(context.Background(), "u")
+		mb, _ := st.OpenMailbox(context.Background(), "INBOX")
+		mb.Append(context.Background(), strings.NewReader(msg1), nil)
+		mb.Append(context.Background(), strings.NewReader("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n"),
+			&store.AppendOptions{Flags: []string{store.FlagSeen}})
+		mb.Close()
+		srv := &Server{Backend: be, AllowInsecureAuth: true, AuthFailureDelay: -1,
+			MaxCommandSize: 4096, AppendLimit: 4096, IdleTimeout: time.Second, PreAuthTimeout: time.Second,
+			Auth: AuthenticatorFunc(func(ctx context.Context, u, p string) error { return nil })}
+		srv.init()
+		cli, sc := net.Pipe()
+		c := srv.newConn(sc)
+		srv.track(c)
+		ended := make(chan struct{})
+		go func() { c.serve(); close(ended) }()
+		go io.Copy(io.Discard, cli)
+		cli.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		// A LOGOUT ends most streams at once; one left inside a
+		// literal or IDLE ends by the idle timeout.
+		io.WriteString(cli, in+"\r\nzz LOGOUT\r\n")
+		select {
+		case <-ended:
+		case <-time.After(3 * time.Second):
+			cli.Close()
+			select {
+			case <-ended:
+			case <-time.After(5 * time.Second):
+				t.Fatal("session did not end after its input was closed")
+			}
+		}
+		cli.Close()
+		srv.mu.Lock()
+		n := len(srv.conns)
+		srv.mu.Unlock()
+		if n != 0 {
+			t.Fatal("connection still tracked after it ended")
+		}
+	})
+}
