@@ -36,7 +36,8 @@ type Backend interface {
 //
 // Optional features are further interfaces a Session may implement, found
 // when the session is created: AuthSession, HeloSession, DSNSession,
-// BinaryMIMESession and RequireTLSSession. An extension is advertised only
+// BinaryMIMESession and RequireTLSSession. They do not embed Session, so
+// that package lmtp's sessions can implement them too. An extension is advertised only
 // when the session implements what it needs, and its parameters are
 // refused otherwise, so a backend never sees a request it did not claim to
 // handle.
@@ -85,8 +86,6 @@ type Session interface {
 // (draft-murchison-sasl-login), over TLS only unless
 // Server.AllowInsecureAuth is set (RFC 4954 §4).
 type AuthSession interface {
-	Session
-
 	// Auth checks the credentials. identity is the authorization identity
 	// PLAIN allows the client to ask for, or "" (LOGIN never sends one);
 	// a backend that does not let username act for another identity must
@@ -105,7 +104,6 @@ type AuthSession interface {
 // called. An error rejects the command (550 5.7.1, say) and the client
 // stays un-greeted.
 type HeloSession interface {
-	Session
 	Helo(ctx context.Context, name string) error
 }
 
@@ -115,7 +113,6 @@ type HeloSession interface {
 // in envelope.MailParams and envelope.RcptParams. Without it DSN is not
 // advertised and those parameters are refused with 555 5.5.4.
 type DSNSession interface {
-	Session
 	// SupportsDSN marks the interface; it is never called.
 	SupportsDSN()
 }
@@ -126,7 +123,6 @@ type DSNSession interface {
 // line-ending or NUL checks. Without it BODY=BINARYMIME is refused.
 // CHUNKING itself needs nothing from the backend and is always offered.
 type BinaryMIMESession interface {
-	Session
 	// SupportsBinaryMIME marks the interface; it is never called.
 	SupportsBinaryMIME()
 }
@@ -136,7 +132,6 @@ type BinaryMIMESession interface {
 // advertises REQUIRETLS on TLS sessions (RFC 8689 §3) and accepts the
 // parameter (envelope.MailParams.RequireTLS); otherwise it is refused.
 type RequireTLSSession interface {
-	Session
 	// SupportsRequireTLS marks the interface; it is never called.
 	SupportsRequireTLS()
 }

@@ -61,7 +61,7 @@ func (c *conn) cmdBdat(arg []byte) {
 	case c.tx == nil:
 		refusal = replyNeedMail
 	case len(c.tx.rcpts) == 0:
-		refusal = replyNoRecipients
+		refusal = c.noRecipients()
 	}
 	if refusal != nil {
 		if err := c.discard(size); err != nil {
@@ -192,6 +192,8 @@ func (s *chunkSource) start(arg []byte) {
 		s.policy = &wire.TooLargeError{Limit: max}
 	}
 }
+
+func (s *chunkSource) atEnd() bool { return s.last && s.remaining == 0 }
 
 // finish discards the rest of the current chunk and, when all is set and
 // no limit was broken, the chunks that follow up to LAST.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -79,7 +80,7 @@ type sessionExt struct {
 	binary     bool
 	requireTLS bool
 	// lmtpData delivers a message in LMTP mode, one result per recipient.
-	lmtpData func(ctx context.Context, r io.Reader, n int) []error
+	lmtpData func(ctx context.Context, r io.Reader, rcpts []Rcpt) []error
 }
 
 // transaction is a mail transaction in progress (RFC 5321 §3.3).
@@ -119,9 +120,15 @@ func newConn(s *Server, nc net.Conn) *conn {
 	return c
 }
 
-// serve runs the session to its end.
+// serve runs the session to its end. A panic in a backend hook ends
+// this session only, as in net/http.
 func (c *conn) serve() {
 	defer c.finish()
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("smtp: panic serving connection", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
 	c.log.Debug("smtp: connection", "remote", c.info.RemoteAddr)
 	if !c.start() {
 		return
@@ -188,7 +195,7 @@ func detectExtensions(sess Session) sessionExt {
 	var opt any = sess
 	var ext sessionExt
 	if l, ok := sess.(interface {
-		LMTPSession(lmtpmark.Token) (any, func(context.Context, io.Reader, int) []error)
+		LMTPSession(lmtpmark.Token) (any, func(context.Context, io.Reader, []Rcpt) []error)
 	}); ok {
 		opt, ext.lmtpData = l.LMTPSession(lmtpmark.Token{})
 	}

@@ -28,6 +28,9 @@ type messageSource interface {
 	// any, and the error that ends the session (or errAborted, which ends
 	// the transaction only).
 	finish(all bool) (policy, end error)
+	// atEnd reports whether the whole message was received: always for
+	// DATA, after the LAST chunk for BDAT.
+	atEnd() bool
 }
 
 // cmdData handles DATA (RFC 5321 §4.1.1.4).
@@ -42,7 +45,7 @@ func (c *conn) cmdData(arg []byte) {
 	case c.tx.bdat:
 		c.fail(replyDataAfterBDAT) // RFC 3030 §2
 	case len(c.tx.rcpts) == 0:
-		c.fail(replyNoRecipients) // RFC 5321 §3.3, RFC 2920 §3.1
+		c.fail(c.noRecipients()) // RFC 5321 §3.3, RFC 2920 §3.1
 	case c.tx.params.Body == envelope.BodyBinaryMIME:
 		c.fail(replyBinaryWithData) // RFC 3030 §3
 	default:
@@ -57,6 +60,15 @@ func (c *conn) cmdData(arg []byte) {
 		return
 	}
 	c.flush()
+}
+
+// noRecipients answers DATA or BDAT without an accepted recipient: 554 in
+// SMTP (RFC 5321 §3.3), 503 in LMTP (RFC 2033 §4.2).
+func (c *conn) noRecipients() *envelope.Reply {
+	if c.lmtp {
+		return replyNeedRcpt
+	}
+	return replyNoRecipients
 }
 
 // dataSource reads DATA: package wire ends it only at CRLF.CRLF and
@@ -88,6 +100,8 @@ func (s *dataSource) finish(bool) (policy, end error) {
 	return nil, nil
 }
 
+func (s *dataSource) atEnd() bool { return true }
+
 // isPolicy reports an error for a message that broke a limit or a rule,
 // after which the stream is in step.
 func isPolicy(err error) bool {
@@ -112,7 +126,7 @@ func (c *conn) deliver(src messageSource, mode checkMode) {
 	var err error
 	var results []error
 	if c.ext.lmtpData != nil {
-		results = c.ext.lmtpData(c.ctx, r, len(tx.rcpts))
+		results = c.ext.lmtpData(c.ctx, r, tx.rcpts)
 	} else {
 		err = c.sess.Data(c.ctx, r)
 	}
@@ -141,9 +155,14 @@ func (c *conn) deliver(src messageSource, mode checkMode) {
 	if policy != nil {
 		c.log.Info("smtp: message refused", "id", id, "reason", policy)
 	}
-	if c.lmtp {
+	switch {
+	case c.lmtp && src.atEnd():
 		c.answerLMTP(tx, policy, results)
-	} else {
+	case c.lmtp:
+		// A BDAT chunk before LAST failed: it gets one reply (RFC 3030
+		// §2), the message none per recipient.
+		c.answerData(id, policy, errors.Join(results...))
+	default:
 		c.answerData(id, policy, err)
 	}
 	c.endTx()

@@ -25,6 +25,7 @@ var (
 	replyNeedEhlo       = envelope.NewReply(503, enh(5, 5, 1), "Send EHLO first")
 	replyNestedMail     = envelope.NewReply(503, enh(5, 5, 1), "Nested MAIL command")
 	replyNeedMail       = envelope.NewReply(503, enh(5, 5, 1), "Need MAIL command")
+	replyNeedRcpt       = envelope.NewReply(503, enh(5, 5, 1), "Need RCPT command")
 	replyNoRecipients   = envelope.NewReply(554, enh(5, 5, 1), "No valid recipients")
 	replyOnlyQuit       = envelope.NewReply(503, enh(5, 5, 1), "Service refused, only QUIT is accepted")
 	replyUseLHLO        = envelope.NewReply(500, enh(5, 5, 1), "This is an LMTP server: use LHLO")
