@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/mailstack/mailstack/internal/testpeer"
 )
 
@@ -21,8 +23,11 @@ func startImapd(t *testing.T, extra ...string) (addr, root string) {
 	dir := t.TempDir()
 	root = filepath.Join(dir, "mail")
 	users := filepath.Join(dir, "users")
-	// bob's hash is {BLF-CRYPT} of "bob pass".
-	os.WriteFile(users, []byte("# test users\nalice:{PLAIN}secret::::\nbob:{BLF-CRYPT}$2y$05$N1ilJs/2mg6kXIuB6vp/POmV.L1yP4YJKS9rG1d8Rp9cA7hGmtoMa\n"), 0o600)
+	hash, err := bcrypt.GenerateFromPassword([]byte("bob pass"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, users, "# test users\nalice:{PLAIN}secret::::\nbob:{BLF-CRYPT}"+string(hash)+"\n")
 	pr, pw := io.Pipe()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -43,6 +48,13 @@ func startImapd(t *testing.T, extra ...string) (addr, root string) {
 	go io.Copy(io.Discard, pr)
 	t.Cleanup(func() { close(stop); wg.Wait() })
 	return strings.TrimSpace(strings.TrimPrefix(line, "listening on ")), root
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestPythonImaplib(t *testing.T) {
