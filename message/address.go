@@ -90,12 +90,26 @@ func FormatAddressList(as []Address) string {
 // formatPhrase encodes or quotes a display name as RFC 5322 §3.2.5 needs.
 func formatPhrase(s string) string {
 	if needsEncoding(s) {
-		return EncodeText(s)
+		// Encode all of it: white space between encoded words is dropped
+		// when decoding (RFC 2047 §6.2), white space between atoms is
+		// collapsed in a phrase, so only this keeps the name exact.
+		var b strings.Builder
+		appendEncodedWords(&b, s)
+		return b.String()
 	}
+	return quotePhrase(s)
+}
+
+// quotePhrase returns s as atoms when it is atext and single spaces, else
+// as a quoted string (RFC 5322 §3.2.5).
+func quotePhrase(s string) string {
 	for i := 0; i < len(s); i++ {
 		if !isAtext(s[i]) && s[i] != ' ' {
 			return quoteString(s)
 		}
+	}
+	if strings.Contains(s, "  ") || strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") {
+		return quoteString(s) // white space a phrase of atoms would lose
 	}
 	return s
 }

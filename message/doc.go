@@ -22,6 +22,15 @@
 //	sec, _ := message.ParseSection("1.2.MIME", "")
 //	r, n, _ := m.Section(sec)               // BODY[1.2.MIME], n bytes
 //
+// Building a message streams it to an io.Writer, attachments included,
+// choosing 7bit, quoted-printable or base64 per part and encoding non-ASCII
+// header text (RFC 2047) and file names (RFC 2231):
+//
+//	b := &message.Builder{From: from, To: to, Subject: "Grüße", Text: text,
+//		Attachments: []message.Attachment{{Filename: "a.pdf", Body: f}}}
+//	b.WriteTo(w)
+//	req, _ := message.Needs(f, size)        // SMTPUTF8? 8BITMIME? BINARYMIME?
+//
 // Parsing is lenient where real mail is broken and bounded everywhere:
 // Limits caps header bytes, line length, nesting depth and part count, and a
 // part that exceeds a limit becomes an opaque leaf instead of an error.
@@ -39,6 +48,8 @@
 //	RFC 2392  Content-ID
 //	RFC 3501  IMAP4rev1 §6.4.5 sections, §7.4.2 ENVELOPE and BODYSTRUCTURE
 //	RFC 9051  IMAP4rev2 §6.4.5, §7.5.2
+//	RFC 2387  multipart/related (Builder)
 //	RFC 3516  IMAP BINARY
-//	RFC 6152  8BITMIME and RFC 6531 SMTPUTF8 detection
+//	RFC 5891  IDNA: A-labels for domains without SMTPUTF8 (Builder)
+//	RFC 6152  8BITMIME, RFC 6531 SMTPUTF8, RFC 3030 BINARYMIME detection
 package message

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func addCorpusSeeds(f *testing.F) {
@@ -161,4 +164,101 @@ func checkPartFuzz(t *testing.T, p *Part, min, max int64) {
 	for _, c := range p.Parts {
 		checkPartFuzz(t, c, min, p.BodyOffset()+p.BodySize)
 	}
+}
+
+// FuzzBuild checks that what goes into a Builder comes back out of the
+// parsed message: subject, display name, file name and both bodies, and
+// that the message needs no SMTP extension.
+func FuzzBuild(f *testing.F) {
+	f.Add("Grüße aus Köln", "Jörg Müller", "Übersicht.pdf", "Hallo\nWelt", []byte("\x00\x01binary"))
+	f.Add("plain subject", "Bob, Jr.", "notes.txt", "ASCII text\r\n", []byte("text\r\n"))
+	f.Add("=?utf-8?q?not_encoded?=", `"quoted" (comment)`, "a \"b\" c.txt", "-- \r\n", []byte("--=_x\r\n"))
+	f.Add("\ttabs\tand  spaces ", "  spaced  ", "%41.txt", "Привет", []byte{})
+	f.Fuzz(func(t *testing.T, subject, name, filename, text string, body []byte) {
+		for _, s := range []string{subject, name, filename, text} {
+			if !utf8.ValidString(s) {
+				return
+			}
+		}
+		if filename != path.Base(filename) || filename == "." || strings.ContainsAny(filename, "\\/") {
+			return
+		}
+		b := &Builder{From: []Address{{Name: name, Local: "a", Domain: "example.org"}}, Subject: subject, Text: text,
+			Attachments: []Attachment{{Filename: filename, ContentType: "application/octet-stream", Body: bytes.NewReader(body)}}}
+		var out bytes.Buffer
+		if _, err := b.WriteTo(&out); err != nil {
+			t.Fatal(err)
+		}
+		raw := out.Bytes()
+		if req, _ := Needs(bytes.NewReader(raw), int64(len(raw))); req != (Requirements{}) {
+			t.Fatalf("needs %+v:\n%q", req, raw)
+		}
+		m, _ := Parse(bytes.NewReader(raw), int64(len(raw)), nil)
+		h, _ := m.Header(m.Root)
+		if got, want := h.Text("Subject"), strings.Trim(subject, " \t"); got != want {
+			t.Fatalf("subject %q, want %q\n%q", got, want, h.Bytes())
+		}
+		from, err := ParseAddressList(h.Get("From"))
+		if err != nil || len(from) != 1 || from[0].Name != name || from[0].Addr() != "a@example.org" {
+			t.Fatalf("From %q: %+v %v, want name %q", h.Get("From"), from, err, name)
+		}
+		leaves := ourLeaves(t, m)
+		att := leaves[len(leaves)-1]
+		if !bytes.Equal(att.Data, body) || att.Filename != filename {
+			t.Fatalf("attachment %q %q, want %q %q", att.Filename, clip(att.Data), filename, clip(body))
+		}
+		if text != "" && (len(leaves) != 2 || !bytes.Equal(leaves[0].Data, canonicalText(text))) {
+			t.Fatalf("text %q, want %q", leaves[0].Data, canonicalText(text))
+		}
+	})
+}
+
+// FuzzNeeds compares Needs with a plain reading of the rules it applies.
+func FuzzNeeds(f *testing.F) {
+	addCorpusSeeds(f)
+	f.Add([]byte("S: é\r\n\r\né\x00\r"))
+	f.Add([]byte("S: x\r\r\n\r\nbody"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := Needs(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := needsReference(b); got != want {
+			t.Fatalf("Needs = %+v, reference %+v", got, want)
+		}
+	})
+}
+
+// needsReference is Needs written for clarity, not speed.
+func needsReference(b []byte) Requirements {
+	var req Requirements
+	head := len(b)
+	off := 0
+	for _, l := range bytes.SplitAfter(b, []byte("\n")) {
+		if bytes.HasSuffix(l, []byte("\n")) && len(bytes.TrimSuffix(bytes.TrimSuffix(l, []byte("\n")), []byte("\r"))) == 0 {
+			head = off
+			break
+		}
+		off += len(l)
+	}
+	for i, c := range b {
+		switch {
+		case c == 0,
+			c == '\n' && (i == 0 || b[i-1] != '\r'),
+			c == '\r' && (i+1 == len(b) || b[i+1] != '\n'):
+			req.Binary = true
+		case c >= 0x80 && i < head:
+			req.SMTPUTF8 = true
+		case c >= 0x80:
+			req.EightBit = true
+		}
+	}
+	if !req.Binary {
+		for _, l := range bytes.Split(b, []byte("\r\n")) {
+			if len(l) > hardLineLimit {
+				req.Binary = true
+			}
+		}
+	}
+	return req
 }

@@ -284,6 +284,14 @@ func (h *Header) Add(name, value string) {
 	h.fields = append(h.fields, h.format(name, value))
 }
 
+// AddText appends an unstructured field (RFC 5322 §3.2.5, e.g. Subject,
+// Comments, X-*) holding UTF-8 text: words that are not printable ASCII
+// are written as RFC 2047 encoded words (see EncodeText).
+func (h *Header) AddText(name, text string) { h.Add(name, EncodeText(text)) }
+
+// SetText is Set for unstructured UTF-8 text, encoded as AddText does.
+func (h *Header) SetText(name, text string) { h.Set(name, EncodeText(text)) }
+
 // AddRaw appends a field from its complete raw bytes, which must end with a
 // line terminator. It is copied.
 func (h *Header) AddRaw(raw []byte) {

@@ -285,7 +285,10 @@ func percentEncode(s string) string {
 
 // FormatMediaType formats a Content-Type or Content-Disposition value
 // (Subtype "" for a disposition). Non-ASCII values are written in RFC 2231
-// §4 form as UTF-8; values with specials are quoted.
+// §4 form as UTF-8; values with specials are quoted. An extended value
+// longer than a line allows is split into RFC 2231 §3 continuations so the
+// field can be folded at 78 characters; a plain value only when it could
+// not fit in 998 (readers of plain values may not know RFC 2231).
 func FormatMediaType(mt MediaType) string {
 	var b strings.Builder
 	b.WriteString(mt.Type)
@@ -294,22 +297,66 @@ func FormatMediaType(mt MediaType) string {
 		b.WriteString(mt.Subtype)
 	}
 	for _, p := range mt.Params {
-		b.WriteString("; ")
 		v := p.Text() // RFC 2047 words in a value are written as RFC 2231
 		switch {
 		case p.Extended && isToken(p.Value):
-			b.WriteString(p.Name + "*=" + p.Value)
-		case p.Extended:
-			b.WriteString(p.Name + "*=utf-8''" + percentEncode(v))
-		case needsEncoding(v):
-			b.WriteString(p.Name + "*=utf-8''" + percentEncode(v))
+			writeExtended(&b, p.Name, p.Value)
+		case p.Extended || needsEncoding(v):
+			writeExtended(&b, p.Name, "utf-8''"+percentEncode(v))
 		case v != "" && isToken(v):
-			b.WriteString(p.Name + "=" + v)
+			writePlain(&b, p.Name, v, false)
 		default:
-			b.WriteString(p.Name + "=" + quoteString(v))
+			writePlain(&b, p.Name, v, true)
 		}
 	}
 	return b.String()
+}
+
+// Section sizes for RFC 2231 §3 continuations: an extended value is split
+// when "name*=value" would pass maxExtendedParam, into sections of
+// paramSection octets; a plain one only near the hard line limit.
+const (
+	maxExtendedParam = 76
+	maxPlainParam    = hardLineLimit - 10
+	paramSection     = 60
+)
+
+// writeExtended writes "; name*=value" with value already percent-encoded,
+// or its continuations name*0*=...; name*1*=... (RFC 2231 §4.1). A section
+// never ends inside a %XX escape.
+func writeExtended(b *strings.Builder, name, v string) {
+	if len(name)+2+len(v) <= maxExtendedParam {
+		b.WriteString("; " + name + "*=" + v)
+		return
+	}
+	for i := 0; v != ""; i++ {
+		n := min(paramSection, len(v))
+		if j := strings.LastIndexByte(v[max(n-2, 0):n], '%'); j >= 0 && n < len(v) {
+			n = max(n-2, 0) + j // do not cut "%XX"
+		}
+		b.WriteString("; " + name + "*" + strconv.Itoa(i) + "*=" + v[:n])
+		v = v[n:]
+	}
+}
+
+// writePlain writes "; name=value", quoted if asked, split into RFC 2231 §3
+// sections only when it could not fit on a line.
+func writePlain(b *strings.Builder, name, v string, quote bool) {
+	enc := func(s string) string {
+		if quote {
+			return quoteString(s)
+		}
+		return s
+	}
+	if len(name)+1+len(enc(v)) <= maxPlainParam {
+		b.WriteString("; " + name + "=" + enc(v))
+		return
+	}
+	for i := 0; v != ""; i++ {
+		n := min(paramSection, len(v))
+		b.WriteString("; " + name + "*" + strconv.Itoa(i) + "=" + enc(v[:n]))
+		v = v[n:]
+	}
 }
 
 func isToken(s string) bool {
