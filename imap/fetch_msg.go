@@ -30,6 +30,7 @@ func (c *conn) openMsg(uid store.UID, parse bool) (*fetchMsg, error) {
 		return nil, err
 	}
 	fm := &fetchMsg{content: content, r: r, size: size}
+	c.sel.sizes[uid] = size
 	if parse {
 		if fm.msg, err = message.Parse(r, size, nil); err != nil {
 			content.Close()
@@ -53,8 +54,9 @@ type prepared struct {
 func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, flagsChanged bool) error {
 	var fm *fetchMsg
 	needC, needP := false, false
+	size, sized := c.sel.sizes[m.UID]
 	for i := range items {
-		needC = needC || items[i].needsContent()
+		needC = needC || (items[i].needsContent() && !(items[i].kind == fSize && sized))
 		needP = needP || items[i].needsParse()
 	}
 	if needC {
@@ -66,6 +68,10 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 	}
 	vals := make([]prepared, len(items))
 	for i := range items {
+		if items[i].kind == fSize && sized {
+			vals[i].raw = strconv.AppendInt(nil, size, 10)
+			continue
+		}
 		p, err := prepare(fm, m, &items[i])
 		if err != nil {
 			return err

@@ -42,8 +42,12 @@ func cmdIdle(c *conn, cmd *command) error {
 				c.log.Warn("poll during IDLE failed", "err", err)
 			}
 			if c.state == stateLogout || c.enc.Flush() != nil {
+				// Closing unblocks the reader, which may wait for
+				// input that will never come.
 				c.state = stateLogout
+				c.nc.Close()
 				<-done
+				cmd.replied = true
 				return nil
 			}
 		case r := <-done:

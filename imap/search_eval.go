@@ -130,6 +130,9 @@ func (sm *searchMsg) open() *fetchMsg {
 
 // size is the RFC822.SIZE, in CRLF form.
 func (sm *searchMsg) size() int64 {
+	if n, ok := sm.c.sel.sizes[sm.info.UID]; ok {
+		return n
+	}
 	if fm := sm.open(); fm != nil {
 		return fm.size
 	}

@@ -25,8 +25,11 @@ type view struct {
 	// reported records flag changes this session already sent (its own
 	// STORE), so the change stream does not echo them.
 	reported map[store.UID]store.ModSeq
-	watch    <-chan struct{}
-	cancel   context.CancelFunc
+	// sizes caches RFC822.SIZE in CRLF form, which costs a read of the
+	// message to find (stores report the stored size).
+	sizes  map[store.UID]int64
+	watch  <-chan struct{}
+	cancel context.CancelFunc
 }
 
 func (v *view) close() {
