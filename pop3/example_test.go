@@ -67,7 +67,7 @@ func Example() {
 // Unique-ids in Dovecot's default format: UID then UIDVALIDITY in hex.
 func ExampleDovecotUIDL() {
 	fmt.Println(pop3.DovecotUIDL(1700000000, store.UID(42)))
-	// Output: 0000002A6553F100
+	// Output: 0000002a6553f100
 }
 
 // Telling response codes apart on the client side.

@@ -125,9 +125,10 @@ type Server struct {
 
 // DovecotUIDL formats a unique-id as Dovecot's default pop3_uidl_format
 // "%08Xu%08Xv" does: the UID then the UIDVALIDITY, each as eight
-// upper-case hexadecimal digits.
+// hexadecimal digits. Despite the "X", Dovecot 2.3 writes lower-case
+// digits; TestDovecotClient checks this against a real Dovecot.
 func DovecotUIDL(uidValidity uint32, uid store.UID) string {
-	return fmt.Sprintf("%08X%08X", uint32(uid), uidValidity)
+	return fmt.Sprintf("%08x%08x", uint32(uid), uidValidity)
 }
 
 // ListenAndServe listens on Addr (default ":pop3") and serves plaintext
