@@ -276,9 +276,9 @@ func (q *Queue) send(ctx context.Context, rec *Record, t target, rcpts []RcptRec
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
 	f, err := q.sp.openMessage(rec.ID)
 	if err != nil {
+		c.Close()
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	defer f.Close()
@@ -289,8 +289,15 @@ func (q *Queue) send(ctx context.Context, rec *Record, t target, rcpts []RcptRec
 		paths[i], opts.Rcpt[i] = rc.Path, rc.Params
 	}
 	res, err := c.Send(ctx, rec.From, paths, f, opts)
-	qctx, cancel := context.WithTimeout(ctx, quitTimeout)
-	c.Quit(qctx)
-	cancel()
+	// QUIT in the background: the results are recorded meanwhile, which
+	// narrows the window in which a crash causes a duplicate.
+	q.bg.Add(1)
+	go func() {
+		defer q.bg.Done()
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), quitTimeout)
+		c.Quit(qctx)
+		cancel()
+		c.Close()
+	}()
 	return res, err
 }

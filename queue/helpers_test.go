@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"strconv"
@@ -62,6 +63,7 @@ func startSink(t testing.TB, configure func(*sink, *gosmtp.Server)) *sink {
 	s.srv.MaxMessageBytes = 64 << 20
 	s.srv.EnableDSN = true
 	s.srv.EnableSMTPUTF8 = true
+	s.srv.ErrorLog = log.New(io.Discard, "", 0)
 	if configure != nil {
 		configure(s, s.srv)
 	}

@@ -34,6 +34,7 @@ type Queue struct {
 	running int
 	wake    chan struct{}
 	closed  bool
+	bg      sync.WaitGroup // QUITs after deliveries
 }
 
 // entry is one queued message. rec and the record file are guarded by mu;
@@ -226,6 +227,7 @@ func (q *Queue) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			wg.Wait()
+			q.bg.Wait()
 			return nil
 		case <-q.wake:
 		case <-timer.C:
@@ -297,9 +299,10 @@ func (q *Queue) dueJobs(e *entry, now time.Time, next *time.Time) []job {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var jobs []job
-	if len(e.busy) == 0 && !e.dsnNext.After(now) && q.unreported(e.rec) {
-		// Every recipient is final but a DSN is still owed: a job
-		// without destination only does the bookkeeping.
+	if len(e.busy) == 0 && !e.dsnNext.After(now) && q.noPending(e.rec) {
+		// Every recipient is final but a DSN is still owed or the
+		// message was not removed: a job without destination only
+		// settles it.
 		return []job{{dest: ""}}
 	}
 	for i, rc := range e.rec.Rcpts {
@@ -328,17 +331,16 @@ func (q *Queue) dueJobs(e *entry, now time.Time, next *time.Time) []job {
 	return jobs
 }
 
-// unreported reports whether rec has no pending recipient and a failed
-// one whose DSN is owed.
-func (q *Queue) unreported(rec *Record) bool {
-	owed := false
+// noPending reports whether rec has no pending recipient: the message
+// only waits for its DSN to be queued, or for removal (after a crash
+// between the last delivery and the removal).
+func (q *Queue) noPending(rec *Record) bool {
 	for _, rc := range rec.Rcpts {
 		if rc.State == StatePending {
 			return false
 		}
-		owed = owed || (rc.State == StateFailed && !rc.Reported)
 	}
-	return owed
+	return true
 }
 
 // runJob delivers one job and records the outcome; the last job of a
