@@ -5,8 +5,8 @@
 //
 //	maildir2mbox [-mailbox NAME] DIR FILE.mbox
 //
-// On a terminal it shows a progress bar; otherwise it prints one summary
-// line.
+// On a terminal it shows a progress bar on stderr; it always ends with one
+// summary line on stdout.
 package main
 
 import (
@@ -20,9 +20,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/mailstack/mailstack/maildir"
 	"github.com/mailstack/mailstack/mbox"
@@ -78,14 +75,11 @@ func convert(ctx context.Context, src, mailbox, dst string) error {
 	if err != nil {
 		return err
 	}
-	var bar *progressbar.ProgressBar
-	if term.IsTerminal(int(os.Stderr.Fd())) {
-		bar = progressbar.Default(int64(len(list)), "converting")
-	}
+	bar := newProgress(int64(len(list)))
 	start := time.Now()
 	w := mbox.NewWriter(out)
 	var size int64
-	for _, m := range list {
+	for i, m := range list {
 		n, err := writeOne(ctx, w, mb, m)
 		if err != nil {
 			out.Truncate(st.Size()) // leave the mbox as it was
@@ -93,7 +87,7 @@ func convert(ctx context.Context, src, mailbox, dst string) error {
 		}
 		size += n
 		if bar != nil {
-			bar.Add(1)
+			bar.Set64(int64(i + 1))
 		}
 	}
 	if err := w.Flush(); err != nil {
@@ -105,7 +99,6 @@ func convert(ctx context.Context, src, mailbox, dst string) error {
 	}
 	if bar != nil {
 		bar.Finish()
-		fmt.Fprintln(os.Stderr)
 	}
 	fmt.Printf("maildir2mbox: %d messages, %d bytes, from %s (%s) to %s in %s\n",
 		len(list), size, src, mailbox, dst, time.Since(start).Round(time.Millisecond))

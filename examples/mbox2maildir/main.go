@@ -5,8 +5,8 @@
 //
 //	mbox2maildir [-format mboxrd|mboxo|mboxcl|mboxcl2] [-mailbox NAME] FILE.mbox DIR
 //
-// On a terminal it shows a progress bar; otherwise it prints one summary
-// line.
+// On a terminal it shows a progress bar on stderr; it always ends with one
+// summary line on stdout.
 package main
 
 import (
@@ -20,9 +20,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/mailstack/mailstack/maildir"
 	"github.com/mailstack/mailstack/mbox"
@@ -79,10 +76,7 @@ func convert(ctx context.Context, src, dst, mailbox string, format mbox.Format) 
 		return err
 	}
 	defer mb.Close()
-	var bar *progressbar.ProgressBar
-	if term.IsTerminal(int(os.Stderr.Fd())) {
-		bar = progressbar.DefaultBytes(st.Size(), "converting")
-	}
+	bar := newProgress(st.Size())
 	start := time.Now()
 	rd := mbox.NewReader(in, &mbox.ReaderOptions{Format: format})
 	n, size := 0, int64(0)
@@ -106,7 +100,6 @@ func convert(ctx context.Context, src, dst, mailbox string, format mbox.Format) 
 	}
 	if bar != nil {
 		bar.Finish()
-		fmt.Fprintln(os.Stderr)
 	}
 	fmt.Printf("mbox2maildir: %d messages, %d bytes, from %s to %s (%s) in %s\n",
 		n, size, src, dst, mailbox, time.Since(start).Round(time.Millisecond))
