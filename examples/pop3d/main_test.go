@@ -57,13 +57,20 @@ func startDaemon(t *testing.T, extra ...string) *daemon {
 	if err := os.WriteFile(users, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"-listen", "127.0.0.1:0", "-root", root, "-users", users}, extra...)
-	cmd := exec.Command(binary, args...)
+	d := startWith(t, append([]string{"-root", root, "-users", users}, extra...)...)
+	d.root = root
+	return d
+}
+
+// startWith runs pop3d on a free loopback port with args.
+func startWith(t *testing.T, args ...string) *daemon {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"-listen", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{root: root, cmd: cmd, stderr: &strings.Builder{}}
+	d := &daemon{cmd: cmd, stderr: &strings.Builder{}}
 	cmd.Stderr = d.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
