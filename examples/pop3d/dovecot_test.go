@@ -137,4 +137,3 @@ func at(s []string, i int) string {
 	}
 	return "<missing>"
 }
-
