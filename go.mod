@@ -10,6 +10,7 @@ require (
 )
 
 require (
+	github.com/emersion/go-imap/v2 v2.0.0-beta.8 // indirect
 	github.com/emersion/go-message v0.18.2 // indirect
 	github.com/miekg/dns v1.1.73 // indirect
 	golang.org/x/sys v0.49.0 // indirect
