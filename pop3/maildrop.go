@@ -23,6 +23,7 @@ type maildrop struct {
 // message is one message of the maildrop, numbered by its index + 1.
 type message struct {
 	uid       store.UID
+	raw       int64 // size as stored, from the store's listing
 	size      int64 // with CRLF line endings; -1 until known
 	deleted   bool  // DELE given (RFC 1939 §6)
 	retrieved bool  // RETR sent it whole
@@ -77,7 +78,7 @@ func (m *maildrop) load(ctx context.Context) error {
 	m.msgs = make([]message, len(infos))
 	uids := make([]store.UID, len(infos))
 	for i, info := range infos {
-		m.msgs[i] = message{uid: info.UID, size: -1}
+		m.msgs[i] = message{uid: info.UID, raw: info.Size, size: -1}
 		uids[i] = info.UID
 	}
 	if sz, ok := m.mb.(CRLFSizer); ok && len(uids) > 0 {
@@ -112,11 +113,17 @@ func (m *maildrop) get(n int) (*message, bool) {
 }
 
 // size returns the CRLF size of msg, reading the message the first time.
+// A message expunged by another session since login keeps its stored size,
+// so that STAT and LIST still answer; RETR of it fails.
 func (m *maildrop) size(ctx context.Context, msg *message) (int64, error) {
 	if msg.size >= 0 {
 		return msg.size, nil
 	}
 	content, err := m.mb.Open(ctx, msg.uid)
+	if errors.Is(err, store.ErrNoSuchMessage) {
+		msg.size = msg.raw
+		return msg.size, nil
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
 	"errors"
 	"net"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-sasl"
+	"github.com/mailstack/mailstack/store"
 )
 
 func TestSTLS(t *testing.T) {
@@ -347,5 +349,75 @@ func TestCRLFSize(t *testing.T) {
 		if int64(out.Len()) != got {
 			t.Errorf("crlfSize(%q) = %d, sent %q", tc.in, got, out.String())
 		}
+	}
+}
+
+// TestExpungedElsewhere: a message removed by another session (an IMAP
+// client) after login still counts in STAT and LIST, RETR of it fails
+// cleanly, and QUIT still removes the others (RFC 1939 §5: message numbers
+// are fixed for the session).
+func TestExpungedElsewhere(t *testing.T) {
+	ctx := context.Background()
+	be := newTestBackend()
+	uids := be.deliver(t, "alice", msg1, msg2, "Subject: 3\r\n\r\nx\r\n")
+	addr := startServer(t, &Server{Backend: be, AllowInsecureAuth: true})
+	c, err := Dial(ctx, addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(ctx, "alice", "secret"); err != nil {
+		t.Fatal(err)
+	}
+	mb, _ := be.store("alice").OpenMailbox(ctx, "INBOX")
+	mb.SetFlags(ctx, store.UIDSetOf(uids[1]), store.FlagsAdd, []string{store.FlagDeleted}, nil)
+	if _, err := mb.Expunge(ctx, store.UIDSetOf(uids[1])); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := c.Stat(ctx); err != nil || n != 3 {
+		t.Fatalf("Stat = %d %v", n, err)
+	}
+	if _, err := c.Retr(ctx, 2); err == nil || !strings.Contains(err.Error(), "removed by another session") {
+		t.Fatalf("Retr of an expunged message: %v", err)
+	}
+	if got := retr(t, c, 1); got != msg1 {
+		t.Errorf("Retr 1 = %q", got)
+	}
+	if err := c.Dele(ctx, 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Quit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := be.count(t, "alice"); n != 1 {
+		t.Errorf("%d messages left, want 1", n)
+	}
+}
+
+// TestBackendErrors: RFC 2449 §8.1.2 [LOGIN-DELAY] passes through, and an
+// unknown backend error becomes [SYS/TEMP] without its text (RFC 3206 §4).
+func TestBackendErrors(t *testing.T) {
+	be := BackendFunc(func(ctx context.Context, _ *ConnInfo, user, pass string) (*Maildrop, error) {
+		switch user {
+		case "early":
+			return nil, fmt.Errorf("policy: %w", ErrLoginDelay)
+		case "perm":
+			return nil, &Error{Code: "SYS/PERM", Text: "account disabled"}
+		}
+		return nil, errors.New("database password is hunter2")
+	})
+	addr := startServer(t, &Server{Backend: be, AllowInsecureAuth: true})
+	r := dialRaw(t, addr)
+	r.expect("+OK")
+	r.send("USER early\r\nPASS x\r\n")
+	r.expect("+OK")
+	r.expect("-ERR [LOGIN-DELAY] minimum time between logins not reached")
+	r.send("USER perm\r\nPASS x\r\n")
+	r.expect("+OK")
+	r.expect("-ERR [SYS/PERM] account disabled")
+	r.send("USER other\r\nPASS x\r\n")
+	r.expect("+OK")
+	if l := r.expect("-ERR [SYS/TEMP] "); strings.Contains(l, "hunter2") {
+		t.Errorf("backend error leaked: %q", l)
 	}
 }
