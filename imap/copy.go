@@ -20,7 +20,7 @@ func cmdCopy(c *conn, cmd *command) error {
 	}
 	move := cmd.name == "MOVE"
 	if move && c.sel.readOnly {
-		return no("READ-ONLY", "Mailbox is read-only")
+		return no("CANNOT", "Mailbox is read-only")
 	}
 	if err := c.checkName(dest); err != nil {
 		return err

@@ -25,7 +25,7 @@ func cmdExpunge(c *conn, cmd *command) error {
 		return nil
 	}
 	if c.sel.readOnly {
-		return no("READ-ONLY", "Mailbox is read-only")
+		return no("CANNOT", "Mailbox is read-only")
 	}
 	gone, err := c.sel.mb.Expunge(c.ctx, uids)
 	if err != nil {

@@ -31,6 +31,11 @@ func TestGoIMAPClient(t *testing.T) {
 	if err := c.Login("u", "pass").Wait(); err != nil {
 		t.Fatal(err)
 	}
+	checkCaps(t, c)
+	goimapMessages(t, ts, c, exists)
+}
+
+func checkCaps(t *testing.T, c *imapclient.Client) {
 	caps := c.Caps()
 	for _, want := range []goimap.Cap{goimap.CapIMAP4rev2, goimap.CapIdle, goimap.CapUIDPlus, goimap.CapMove,
 		goimap.CapLiteralPlus, goimap.CapNamespace, goimap.CapID, goimap.CapEnable, goimap.CapSASLIR,
@@ -40,6 +45,9 @@ func TestGoIMAPClient(t *testing.T) {
 			t.Errorf("capability %s missing", want)
 		}
 	}
+}
+
+func goimapMessages(t *testing.T, ts *testServer, c *imapclient.Client, exists chan uint32) {
 	if _, err := c.ID(&goimap.IDData{Name: "test"}).Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +92,10 @@ func TestGoIMAPClient(t *testing.T) {
 	if _, err := c.Store(goimap.UIDSetNum(1), &goimap.StoreFlags{Op: goimap.StoreFlagsAdd, Flags: []goimap.Flag{goimap.FlagFlagged}}, nil).Collect(); err != nil {
 		t.Fatal(err)
 	}
+	goimapCopyIdle(t, ts, c, exists)
+}
+
+func goimapCopyIdle(t *testing.T, ts *testServer, c *imapclient.Client, exists chan uint32) {
 	sd, err := c.UIDSearch(&goimap.SearchCriteria{Flag: []goimap.Flag{goimap.FlagFlagged}},
 		&goimap.SearchOptions{ReturnCount: true, ReturnAll: true, ReturnMin: true}).Wait()
 	if err != nil || sd.Count != 1 || sd.Min != 1 {

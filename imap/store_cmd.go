@@ -29,31 +29,14 @@ func cmdStore(c *conn, cmd *command) error {
 		c.dec.ExpectSpecial('x') // syntax error
 		return nil
 	}
-	if b, _ := c.dec.Peek(); b == '(' {
-		if !c.dec.ExpectFlagList(&flags) {
-			return nil
-		}
-	} else {
-		// RFC 9051 §9 store-att-flags allows flags without parentheses.
-		for {
-			var f string
-			if !c.dec.ExpectFlag(&f) {
-				return nil
-			}
-			flags = append(flags, f)
-			if !c.dec.SP() {
-				break
-			}
-		}
-	}
-	if !c.endArgs() {
+	if !c.storeFlagArgs(&flags) || !c.endArgs() {
 		return nil
 	}
 	if set.Saved {
 		return bad("", "SEARCHRES is not supported")
 	}
 	if c.sel.readOnly {
-		return no("READ-ONLY", "Mailbox is read-only")
+		return no("CANNOT", "Mailbox is read-only")
 	}
 	flags, err := storeFlags(flags)
 	if err != nil {
@@ -84,6 +67,24 @@ func cmdStore(c *conn, cmd *command) error {
 		c.enc.Raw(")\r\n")
 	}
 	return nil
+}
+
+// storeFlagArgs reads a flag list, with or without parentheses (RFC 9051
+// §9 store-att-flags).
+func (c *conn) storeFlagArgs(flags *[]string) bool {
+	if b, _ := c.dec.Peek(); b == '(' {
+		return c.dec.ExpectFlagList(flags)
+	}
+	for {
+		var f string
+		if !c.dec.ExpectFlag(&f) {
+			return false
+		}
+		*flags = append(*flags, f)
+		if !c.dec.SP() {
+			return true
+		}
+	}
 }
 
 // storeFlags canonicalises STORE's flags; \Recent cannot be changed
