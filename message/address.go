@@ -89,7 +89,7 @@ func FormatAddressList(as []Address) string {
 
 // formatPhrase encodes or quotes a display name as RFC 5322 §3.2.5 needs.
 func formatPhrase(s string) string {
-	if needsEncoding(s) {
+	if needsEncoding(s) || hasLongRun(s) {
 		// Encode all of it: white space between encoded words is dropped
 		// when decoding (RFC 2047 §6.2), white space between atoms is
 		// collapsed in a phrase, so only this keeps the name exact.

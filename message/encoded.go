@@ -228,16 +228,17 @@ func latin1(b []byte) string {
 // EncodeText returns s ready for an unstructured header field or a phrase
 // (RFC 2047 §5 (1) and (3)): unchanged when it is printable ASCII, otherwise
 // with each run of words that holds non-ASCII (or text that would look like an
-// encoded word) replaced by UTF-8 encoded words of at most 75 characters
-// (§2), in Q or B encoding, whichever is shorter.
+// encoded word, or a word longer than a folded line can hold) replaced by
+// UTF-8 encoded words of at most 75 characters (§2), in Q or B encoding,
+// whichever is shorter.
 func EncodeText(s string) string {
-	if !needsEncoding(s) {
+	if !needsEncoding(s) && !hasLongRun(s) {
 		return s
 	}
 	var out strings.Builder
 	words := splitWSP(s)
 	for i := 0; i < len(words); {
-		if !needsEncoding(words[i].text) {
+		if !wordNeedsEncoding(words[i].text) {
 			out.WriteString(words[i].ws)
 			out.WriteString(words[i].text)
 			i++
@@ -246,7 +247,7 @@ func EncodeText(s string) string {
 		// Join the run of words needing encoding; the white space between
 		// them goes inside the encoded words (§6.2 drops it between words).
 		j := i + 1
-		for j < len(words) && needsEncoding(words[j].text) {
+		for j < len(words) && wordNeedsEncoding(words[j].text) {
 			j++
 		}
 		var run strings.Builder
@@ -281,6 +282,10 @@ func splitWSP(s string) []wspWord {
 	}
 	return ws
 }
+
+// wordNeedsEncoding reports a word EncodeText must encode: one that is not
+// printable ASCII, or too long to fit on a folded line (RFC 5322 §2.1.1).
+func wordNeedsEncoding(w string) bool { return needsEncoding(w) || len(w) > maxRun }
 
 func needsEncoding(s string) bool {
 	for i := 0; i < len(s); i++ {

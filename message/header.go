@@ -277,20 +277,28 @@ func (h *Header) Values(name string) []string {
 }
 
 // Add appends a field. The value is written as given (it may hold encoded
-// words or, for SMTPUTF8 mail, UTF-8; see EncodeText for non-ASCII text) and
+// words or, for SMTPUTF8 mail, UTF-8; see AddText for non-ASCII text) and
 // folded at white space (RFC 5322 §2.2.3). CR and LF in value become spaces
 // so a value can never start a new field.
+//
+// Folding keeps lines within 998 characters (RFC 5322 §2.1.1) wherever the
+// value has white space. In unstructured fields (Subject, Comments,
+// Content-Description, and any field added with AddText) a longer run
+// without white space is rewritten as RFC 2047 encoded words, which decode to
+// the same text; in other fields it cannot be changed and is written whole.
 func (h *Header) Add(name, value string) {
-	h.fields = append(h.fields, h.format(name, value))
+	h.fields = append(h.fields, h.format(name, value, isUnstructured(name)))
 }
 
 // AddText appends an unstructured field (RFC 5322 §3.2.5, e.g. Subject,
 // Comments, X-*) holding UTF-8 text: words that are not printable ASCII
 // are written as RFC 2047 encoded words (see EncodeText).
-func (h *Header) AddText(name, text string) { h.Add(name, EncodeText(text)) }
+func (h *Header) AddText(name, text string) {
+	h.fields = append(h.fields, h.format(name, EncodeText(text), true))
+}
 
 // SetText is Set for unstructured UTF-8 text, encoded as AddText does.
-func (h *Header) SetText(name, text string) { h.Set(name, EncodeText(text)) }
+func (h *Header) SetText(name, text string) { h.set(name, EncodeText(text), true) }
 
 // AddRaw appends a field from its complete raw bytes, which must end with a
 // line terminator. It is copied.
@@ -300,13 +308,16 @@ func (h *Header) AddRaw(raw []byte) {
 
 // Set replaces the first field named name with a new one at the same place
 // and deletes the other fields of that name; with none, it appends.
-func (h *Header) Set(name, value string) {
+func (h *Header) Set(name, value string) { h.set(name, value, isUnstructured(name)) }
+
+func (h *Header) set(name, value string, unstructured bool) {
+	f := h.format(name, value, unstructured)
 	i := h.index(name, 0)
 	if i < 0 {
-		h.Add(name, value)
+		h.fields = append(h.fields, f)
 		return
 	}
-	h.fields[i] = h.format(name, value)
+	h.fields[i] = f
 	h.del(name, i+1)
 }
 
@@ -334,13 +345,16 @@ func (h *Header) eol() string {
 	return "\r\n"
 }
 
-func (h *Header) format(name, value string) Field {
+func (h *Header) format(name, value string, unstructured bool) Field {
 	value = strings.Map(func(r rune) rune {
 		if r == '\r' || r == '\n' {
 			return ' '
 		}
 		return r
 	}, value)
+	if unstructured {
+		value = encodeLongRuns(value)
+	}
 	raw := foldField(name, value, h.eol())
 	return Field{raw: raw, nameLen: len(name)}
 }

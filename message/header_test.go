@@ -121,3 +121,86 @@ func TestReadHeaderLimit(t *testing.T) {
 		t.Fatalf("truncated: err = %v", err)
 	}
 }
+
+// TestFoldHardLimit checks RFC 5322 §2.1.1 (998 octets per line) on fields
+// the library writes, and that the text reads back unchanged.
+func TestFoldHardLimit(t *testing.T) {
+	x, y := strings.Repeat("x", 1200), strings.Repeat("y", 2000)
+	cases := []struct {
+		name        string // RFC rule the case exercises
+		field, in   string
+		text        bool   // added with AddText (in is UTF-8 text)
+		want        string // Field.Text after the round trip
+		keepRawLong bool   // a structured field: the run is written whole
+	}{
+		{"RFC 2047 §5 (1) long run in Subject", "Subject", x, false, x, false},
+		{"RFC 2047 §6.2 next to encoded words", "Subject", "=?utf-8?q?caf=C3=A9?= " + x + " =?utf-8?q?th=C3=A9?=", false, "café " + x + " thé", false},
+		{"RFC 2047 §6.2 two long runs", "Subject", "a\t" + x + "\t" + y + " z", false, "a\t" + x + "\t" + y + " z", false},
+		{"RFC 6532 raw UTF-8 run", "Subject", "plain " + strings.Repeat("é", 700), false, "plain " + strings.Repeat("é", 700), false},
+		{"RFC 5322 §3.2.2 fold inside a long white space run", "Subject", "a" + strings.Repeat("\t", 2000) + "b " + strings.Repeat(" ", 1500) + x, false, "a" + strings.Repeat("\t", 2000) + "b " + strings.Repeat(" ", 1500) + x, false},
+		{"RFC 5322 §3.2.2 fold after the colon", "Subject", strings.Repeat("w", maxRun), false, strings.Repeat("w", maxRun), false},
+		{"RFC 2045 §8 Content-Description", "content-description", x, false, x, false},
+		{"RFC 5322 §3.6.5 Comments", "Comments", "see " + x, false, "see " + x, false},
+		{"AddText on any field", "X-Custom", "Grüße " + x, true, "Grüße " + x, false},
+		{"structured field kept whole", "X-Structured", x, false, x, true},
+	}
+	for _, c := range cases {
+		for _, set := range []bool{false, true} {
+			var h Header
+			h.Add("Keep", "me")
+			switch {
+			case c.text && set:
+				h.SetText(c.field, c.in)
+			case c.text:
+				h.AddText(c.field, c.in)
+			case set:
+				h.Set(c.field, c.in)
+			default:
+				h.Add(c.field, c.in)
+			}
+			f := h.Field(1)
+			if got := f.Text(); got != c.want {
+				t.Errorf("%s: Text = %q, want %q", c.name, clip([]byte(got)), clip([]byte(c.want)))
+			}
+			long := false
+			for i, l := range strings.Split(strings.TrimSuffix(string(f.Raw()), "\r\n"), "\r\n") {
+				if len(l) > hardLineLimit {
+					long = true
+				}
+				if i > 0 && l[0] != ' ' && l[0] != '\t' {
+					t.Errorf("%s: continuation line %d does not start with WSP", c.name, i)
+				}
+			}
+			if long != c.keepRawLong {
+				t.Errorf("%s: line over 998 = %v\n%q", c.name, long, clip(f.Raw()))
+			}
+		}
+	}
+	// A parsed field is never refolded: the round trip stays byte-exact.
+	raw := "Subject: " + x + "\r\n\r\n"
+	h, _ := ParseHeader([]byte(raw))
+	h.Add("X", "y")
+	h.Del("X")
+	if string(h.Bytes()) != raw {
+		t.Error("parsed long field changed")
+	}
+}
+
+// TestBuildLongHeader checks the Builder's output against the 998 limit
+// with unbroken runs in the subject, a display name and a file name.
+func TestBuildLongHeader(t *testing.T) {
+	long := strings.Repeat("n", 1500)
+	b := &Builder{From: []Address{{Name: long, Local: "a", Domain: "example.org"}}, Subject: strings.Repeat("s", 1500),
+		Text: "x", Attachments: []Attachment{{Filename: strings.Repeat("f", 1200) + ".bin", Body: strings.NewReader("data")}}}
+	raw := build(t, b)
+	checkWellFormed(t, "long header", raw)
+	msg, _ := Parse(strings.NewReader(string(raw)), int64(len(raw)), nil)
+	h, _ := msg.Header(msg.Root)
+	from, _ := ParseAddressList(h.Get("From"))
+	if h.Text("Subject") != b.Subject || len(from) != 1 || from[0].Name != long {
+		t.Errorf("subject or name changed: %q", clip(h.Bytes()))
+	}
+	if l := ourLeaves(t, msg); l[1].Filename != b.Attachments[0].Filename {
+		t.Errorf("filename %q", l[1].Filename)
+	}
+}
