@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -162,7 +163,7 @@ func (c *conn) start() bool {
 	}
 	c.sess = sess
 	c.ext = detectExtensions(sess)
-	c.reply(c.greeting())
+	c.writeWire(c.srv.greeting)
 	return true
 }
 
@@ -180,14 +181,6 @@ func (c *conn) refuseGreeting(err error) bool {
 		return true
 	}
 	return false
-}
-
-func (c *conn) greeting() *envelope.Reply {
-	kind := "ESMTP"
-	if c.lmtp {
-		kind = "LMTP"
-	}
-	return envelope.NewReply(220, envelope.EnhancedCode{}, c.srv.hostname+" "+kind+" ready")
 }
 
 // detectExtensions finds the optional interfaces of a session once.
@@ -323,10 +316,26 @@ func (c *conn) reply(r *envelope.Reply) {
 	if c.writeErr != nil {
 		return
 	}
-	if c.srv.Trace != nil {
-		c.traceReply(r)
+	if w, ok := cannedWire[r]; ok {
+		c.writeWire(w)
+		return
 	}
-	if _, err := r.WriteTo(c.bw); err != nil {
+	var b strings.Builder
+	if _, err := r.WriteTo(&b); err != nil {
+		// A backend's reply with a code outside RFC 5321 §4.2.
+		c.log.Error("smtp: invalid reply", "err", err)
+		b.Reset()
+		envelope.ReplyLocalError.WriteTo(&b)
+	}
+	c.writeWire(b.String())
+}
+
+// writeWire writes a reply already in wire form.
+func (c *conn) writeWire(w string) {
+	if c.srv.Trace != nil {
+		c.traceWire(w)
+	}
+	if _, err := c.bw.WriteString(w); err != nil {
 		c.writeErr = err
 		c.quit = true
 	}

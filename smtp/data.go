@@ -120,7 +120,7 @@ func (c *conn) deliver(src messageSource, mode checkMode) {
 	mr := &messageReader{src: src, mode: mode}
 	var r io.Reader = mr
 	if !c.srv.OmitReceived {
-		r = io.MultiReader(strings.NewReader(c.receivedField(id)), mr)
+		r = &prefixReader{prefix: c.receivedField(id), r: mr}
 	}
 	c.readTimeout = c.lim.data
 	var err error
@@ -176,7 +176,8 @@ func (c *conn) answerData(id string, policy, err error) {
 	case err != nil:
 		c.reply(backendReply(c.log, "Data", err))
 	default:
-		c.reply(envelope.Replyf(250, enh(2, 0, 0), "OK: queued as %s", id))
+		// The ID is atext (idEncoding and digits): no need to sanitise.
+		c.writeWire("250 2.0.0 OK: queued as " + id + "\r\n")
 	}
 }
 
@@ -256,6 +257,23 @@ func remoteIP(a net.Addr) netip.Addr {
 		}
 	}
 	return netip.Addr{}
+}
+
+// prefixReader reads prefix, then r. Unlike io.MultiReader it has no
+// WriteTo, which would make io.Copy allocate a 32 KiB buffer per message
+// instead of using the destination's ReadFrom (io.Discard's is pooled).
+type prefixReader struct {
+	prefix string
+	r      io.Reader
+}
+
+func (p *prefixReader) Read(b []byte) (int, error) {
+	if len(p.prefix) > 0 {
+		n := copy(b, p.prefix)
+		p.prefix = p.prefix[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
 }
 
 // checkMode is what a messageReader checks besides its source.

@@ -46,7 +46,7 @@ func (c *conn) cmdHello(v verb, arg []byte) {
 	}
 	c.greeted = true
 	if v == vHELO {
-		c.reply(envelope.NewReply(250, envelope.EnhancedCode{}, c.srv.hostname))
+		c.writeWire(c.srv.heloWire)
 	} else {
 		c.reply(envelope.NewReply(250, envelope.EnhancedCode{}, c.ehloLines()...))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/mailstack/mailstack/envelope"
 	"github.com/mailstack/mailstack/internal/wire"
@@ -55,6 +56,30 @@ var (
 	replyTLSActive = envelope.NewReply(503, enh(5, 5, 1), "TLS already active")
 	replyStartTLS  = envelope.NewReply(220, enh(2, 0, 0), "Ready to start TLS")
 )
+
+// cannedWire holds the wire form of the replies the server sends most,
+// so that sending them allocates nothing. It is built once and only read.
+var cannedWire = func() map[*envelope.Reply]string {
+	m := make(map[*envelope.Reply]string)
+	for _, r := range []*envelope.Reply{
+		envelope.ReplyOK, envelope.ReplyClosing, envelope.ReplyStartMailInput,
+		envelope.ReplySyntaxError, envelope.ReplyTooManyRecipients, envelope.ReplyMailboxNotFound,
+		envelope.ReplyRelayDenied, envelope.ReplyLocalError, envelope.ReplyAuthFailed,
+		envelope.ReplyMessageTooBig, envelope.ReplyNotImplemented, envelope.ReplyLineTooLong,
+		replySenderOK, replyRecipientOK, replyChunkOK, replyAuthOK, replyNeedMail, replyNeedRcpt,
+		replyNoRecipients, replyTooManyErrors, replyShuttingDown,
+	} {
+		m[r] = wireOf(r)
+	}
+	return m
+}()
+
+// wireOf returns a reply's wire form; r must have a valid code.
+func wireOf(r *envelope.Reply) string {
+	var b strings.Builder
+	r.WriteTo(&b)
+	return b.String()
+}
 
 // errNUL reports a NUL octet in message data that is not BINARYMIME.
 var errNUL = errors.New("smtp: NUL octet in message")

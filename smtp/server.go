@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mailstack/mailstack/envelope"
 	"github.com/mailstack/mailstack/internal/lmtpmark"
 )
 
@@ -89,6 +90,8 @@ type Server struct {
 
 	initOnce sync.Once
 	hostname string
+	greeting string // the 220 greeting in wire form
+	heloWire string // the HELO reply in wire form
 	lim      limits
 	log      *slog.Logger
 	lmtp     bool
@@ -115,12 +118,15 @@ func (s *Server) init() {
 			s.hostname = h
 		}
 		s.lim = resolveLimits(s.Limits, s.Timeouts)
+		kind := "ESMTP"
+		if _, ok := s.Backend.(interface{ LMTPBackend(lmtpmark.Token) }); ok {
+			s.lmtp, kind = true, "LMTP"
+		}
+		s.greeting = wireOf(envelope.NewReply(220, envelope.EnhancedCode{}, s.hostname+" "+kind+" ready"))
+		s.heloWire = wireOf(envelope.NewReply(250, envelope.EnhancedCode{}, s.hostname))
 		s.log = s.Logger
 		if s.log == nil {
 			s.log = slog.New(slog.DiscardHandler)
-		}
-		if _, ok := s.Backend.(interface{ LMTPBackend(lmtpmark.Token) }); ok {
-			s.lmtp = true
 		}
 		s.ctx, s.cancel = context.WithCancel(context.Background())
 		s.listeners = make(map[net.Listener]struct{})

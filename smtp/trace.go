@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
-
-	"github.com/mailstack/mailstack/envelope"
 )
 
 // traceLine writes one line of the protocol trace: "<id> C: MAIL ..." or
@@ -62,11 +60,9 @@ func (c *conn) traceData(n int64) {
 	}
 }
 
-// traceReply traces each line of a reply.
-func (c *conn) traceReply(r *envelope.Reply) {
-	var b strings.Builder
-	r.WriteTo(&b)
-	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\r\n"), "\r\n") {
+// traceWire traces each line of a reply in wire form.
+func (c *conn) traceWire(w string) {
+	for _, line := range strings.Split(strings.TrimSuffix(w, "\r\n"), "\r\n") {
 		c.traceLine("S", line)
 	}
 }
