@@ -240,7 +240,11 @@ func (s *Server) newConn(nc net.Conn, implicitTLS bool) *conn {
 		s.conns = map[*conn]struct{}{}
 	}
 	if len(s.conns) >= orDefault(s.MaxConnections, DefaultMaxConnections) {
-		go refuse(nc, s.writeTimeout())
+		if implicitTLS {
+			nc.Close() // a plaintext answer would be noise before TLS
+		} else {
+			go refuse(nc, s.writeTimeout())
+		}
 		return nil
 	}
 	s.nextID++
@@ -249,8 +253,7 @@ func (s *Server) newConn(nc net.Conn, implicitTLS bool) *conn {
 	return c
 }
 
-// refuse tells a client the server is full. Over implicit TLS the client
-// cannot read it, but closing is what matters.
+// refuse tells a client the server is full.
 func refuse(nc net.Conn, timeout time.Duration) {
 	nc.SetWriteDeadline(time.Now().Add(timeout))
 	io.WriteString(nc, "-ERR [SYS/TEMP] too many connections\r\n")
