@@ -113,16 +113,11 @@ func cmdClose(c *conn, cmd *command) error {
 	if !c.endArgs() {
 		return nil
 	}
-	v := c.sel
-	c.sel = nil // no updates for a mailbox being closed
-	defer func() {
-		c.sel = v
-		c.deselect()
-	}()
-	if cmd.name == "CLOSE" && !v.readOnly {
-		if _, err := v.mb.Expunge(c.ctx, store.All); err != nil {
-			return err
-		}
+	var err error
+	if cmd.name == "CLOSE" && !c.sel.readOnly {
+		// No EXPUNGE responses: the mailbox is being closed.
+		_, err = c.sel.mb.Expunge(c.ctx, store.All)
 	}
-	return nil
+	c.deselect()
+	return err
 }

@@ -109,3 +109,17 @@ func TestExpungeSequenceNumbers(t *testing.T) {
 		t.Fatalf("got %q", lines)
 	}
 }
+
+// A selected mailbox deleted by another session ends the session.
+func TestSelectedMailboxDeleted(t *testing.T) {
+	ts := newTestServer(t, nil)
+	a := login(t, ts.addr, "u")
+	b := login(t, ts.addr, "u")
+	a.ok("CREATE Work")
+	a.ok("SELECT Work")
+	b.ok("DELETE Work")
+	a.send("n NOOP")
+	if l := a.line(); !strings.HasPrefix(l, "* BYE") {
+		t.Fatalf("got %q", l)
+	}
+}

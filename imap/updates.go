@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
@@ -19,6 +20,12 @@ import (
 // compares the whole view with the store's UID list.
 func (v *view) poll(c *conn, allowExpunge bool) error {
 	ch, err := v.mb.Changes(c.ctx, v.modseq)
+	if errors.Is(err, store.ErrNoSuchMailbox) || errors.Is(err, store.ErrClosed) {
+		// Deleted or renamed by another session: nothing the client
+		// holds is valid any more.
+		c.bye("Selected mailbox was deleted or renamed")
+		return nil
+	}
 	if err != nil {
 		return err
 	}
