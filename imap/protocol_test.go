@@ -323,3 +323,13 @@ func TestShutdownSendsBye(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A connection that stays silent before authenticating is closed with
+// BYE (RFC 9051 §5.4 allows a shorter timer before login).
+func TestPreAuthTimeout(t *testing.T) {
+	ts := newTestServer(t, func(s *Server) { s.PreAuthTimeout = 50 * time.Millisecond })
+	cl := dial(t, ts.addr)
+	if l := cl.line(); !strings.HasPrefix(l, "* BYE Autologout") {
+		t.Fatalf("got %q", l)
+	}
+}
