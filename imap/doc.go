@@ -21,6 +21,11 @@
 //	}
 //	err := srv.ListenAndServe("127.0.0.1:1143")
 //
+// Not yet supported: \Recent (RECENT is always 0, NEW and RECENT match
+// nothing); SEARCH BODY/TEXT compare the stored bytes without undoing
+// transfer encodings or charsets; CONDSTORE, QRESYNC, SEARCHRES, SORT,
+// THREAD, COMPRESS and NOTIFY (planned on the same session views).
+//
 // Standards:
 //
 //	RFC 9051  IMAP4rev2
