@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -342,5 +344,42 @@ func TestInUse(t *testing.T) {
 	defer c3.Close()
 	if err := c3.Login(ctx, "alice", "secret"); err != nil {
 		t.Fatalf("login after QUIT released the lock: %v", err)
+	}
+}
+
+// TestDialogFiles plays the transcripts in testdata/dialogs: "C: " lines
+// are sent, each "S: " line must equal the next line received and each
+// "S~ " line must be its prefix; "#" lines are comments.
+func TestDialogFiles(t *testing.T) {
+	files, err := filepath.Glob("testdata/dialogs/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no dialogs: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			be := newTestBackend()
+			be.deliver(t, "alice", msg1, msg2)
+			addr := startServer(t, &Server{Backend: be, AllowInsecureAuth: true})
+			r := dialRaw(t, addr)
+			for n, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+				switch {
+				case strings.HasPrefix(line, "#"):
+				case strings.HasPrefix(line, "C: "):
+					r.send(line[3:] + "\r\n")
+				case strings.HasPrefix(line, "S: "), strings.HasPrefix(line, "S~ "):
+					got, ok := r.line()
+					exact := line[1] == ':'
+					if !ok || exact && got != line[3:] || !strings.HasPrefix(got, line[3:]) {
+						t.Fatalf("%s:%d: got %q, want %q", file, n+1, got, line[3:])
+					}
+				default:
+					t.Fatalf("%s:%d: bad line %q", file, n+1, line)
+				}
+			}
+		})
 	}
 }
