@@ -8,7 +8,7 @@ import (
 // Envelope is the IMAP ENVELOPE of a message (RFC 3501 §7.4.2, RFC 9051
 // §7.5.2): header values as written (trimmed, still folded, not decoded)
 // and parsed address lists. An empty string or nil list is NIL on the
-// wire. AppendIMAP unfolds.
+// wire, except for the string members marked in Empty. AppendIMAP unfolds.
 type Envelope struct {
 	Date      string
 	Subject   string
@@ -20,7 +20,26 @@ type Envelope struct {
 	Bcc       []Address
 	InReplyTo string
 	MessageID string
+
+	// Empty marks the string members whose header field is present but
+	// empty. They are "" on the wire, while NIL means the field is absent:
+	// env-date, env-subject, env-in-reply-to and env-message-id are
+	// nstrings (RFC 9051 §7.5.2, §9), and "" is the value of a field that
+	// exists (RFC 5322 §3.6.5 allows an empty Subject). Dovecot does the
+	// same.
+	Empty EnvelopeField
 }
+
+// EnvelopeField names string members of an Envelope, as a bit set.
+type EnvelopeField uint8
+
+// The string members of an Envelope.
+const (
+	EnvDate EnvelopeField = 1 << iota
+	EnvSubject
+	EnvInReplyTo
+	EnvMessageID
+)
 
 // EnvelopeFromHeader builds the ENVELOPE of a message header.
 func EnvelopeFromHeader(h *Header) *Envelope { return envelopeFromHeader(h) }
@@ -28,12 +47,21 @@ func EnvelopeFromHeader(h *Header) *Envelope { return envelopeFromHeader(h) }
 func envelopeFromHeader(h *Header) *Envelope {
 	e := &Envelope{}
 	var sender, replyTo bool
+	var seen EnvelopeField
+	str := func(dst *string, which EnvelopeField, f Field) {
+		if seen&which == 0 {
+			seen |= which
+			if *dst = rawValue(f); *dst == "" {
+				e.Empty |= which
+			}
+		}
+	}
 	for _, f := range h.fields {
 		switch {
-		case e.Date == "" && f.Is("Date"):
-			e.Date = rawValue(f)
-		case e.Subject == "" && f.Is("Subject"):
-			e.Subject = rawValue(f)
+		case f.Is("Date"):
+			str(&e.Date, EnvDate, f)
+		case f.Is("Subject"):
+			str(&e.Subject, EnvSubject, f)
 		case e.From == nil && f.Is("From"):
 			e.From = envAddrs(f)
 		case !sender && f.Is("Sender"):
@@ -46,10 +74,10 @@ func envelopeFromHeader(h *Header) *Envelope {
 			e.Cc = envAddrs(f)
 		case e.Bcc == nil && f.Is("Bcc"):
 			e.Bcc = envAddrs(f)
-		case e.InReplyTo == "" && f.Is("In-Reply-To"):
-			e.InReplyTo = rawValue(f)
-		case e.MessageID == "" && f.Is("Message-ID"):
-			e.MessageID = rawValue(f)
+		case f.Is("In-Reply-To"):
+			str(&e.InReplyTo, EnvInReplyTo, f)
+		case f.Is("Message-ID"):
+			str(&e.MessageID, EnvMessageID, f)
 		}
 	}
 	if len(e.Sender) == 0 {

@@ -52,18 +52,27 @@ func appendStr(b []byte, s string, maxEscapes int) []byte {
 // in-reply-to message-id)".
 func (e *Envelope) AppendIMAP(b []byte) []byte {
 	b = append(b, '(')
-	b = appendEnvString(b, e.Date, false)
+	b = e.appendString(b, e.Date, EnvDate, false)
 	b = append(b, ' ')
-	b = appendEnvString(b, e.Subject, true)
+	b = e.appendString(b, e.Subject, EnvSubject, true)
 	for _, l := range [][]Address{e.From, e.Sender, e.ReplyTo, e.To, e.Cc, e.Bcc} {
 		b = append(b, ' ')
 		b = appendAddrList(b, l)
 	}
 	b = append(b, ' ')
-	b = appendEnvString(b, e.InReplyTo, false)
+	b = e.appendString(b, e.InReplyTo, EnvInReplyTo, false)
 	b = append(b, ' ')
-	b = appendEnvString(b, e.MessageID, false)
+	b = e.appendString(b, e.MessageID, EnvMessageID, false)
 	return append(b, ')')
+}
+
+// appendString writes a string member: "" when marked Empty, else as
+// appendEnvString does.
+func (e *Envelope) appendString(b []byte, s string, which EnvelopeField, literal bool) []byte {
+	if s == "" && e.Empty&which != 0 {
+		return append(b, `""`...)
+	}
+	return appendEnvString(b, s, literal)
 }
 
 // appendEnvString writes a possibly folded header value for ENVELOPE. A

@@ -1,0 +1,25 @@
+package message
+
+import "testing"
+
+// TestEnvelopeNString checks the nstring members of ENVELOPE: NIL for an
+// absent field, "" for a present but empty one (RFC 9051 §7.5.2).
+func TestEnvelopeNString(t *testing.T) {
+	cases := []struct{ name, hdr, want string }{
+		{"RFC 9051 §7.5.2 absent fields are NIL", "From: a@b\r\n\r\n",
+			`(NIL NIL ((NIL NIL "a" "b")) ((NIL NIL "a" "b")) ((NIL NIL "a" "b")) NIL NIL NIL NIL NIL)`},
+		{"RFC 5322 §3.6.5 empty fields are \"\"", "Date:\r\nSubject: \r\nIn-Reply-To:\r\nMessage-ID:\t\r\n\r\n",
+			`("" "" NIL NIL NIL NIL NIL NIL "" "")`},
+		{"RFC 5322 §3.6 the first of repeated fields", "Subject:\r\nSubject: second\r\nDate: d\r\n\r\n",
+			`("d" "" NIL NIL NIL NIL NIL NIL NIL NIL)`},
+	}
+	for _, c := range cases {
+		h, _ := ParseHeader([]byte(c.hdr))
+		if got := string(EnvelopeFromHeader(&h).AppendIMAP(nil)); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
+		}
+	}
+	if got := string((&Envelope{Subject: "x"}).AppendIMAP(nil)); got != `(NIL "x" NIL NIL NIL NIL NIL NIL NIL NIL)` {
+		t.Errorf("zero Empty: %s", got)
+	}
+}
