@@ -252,8 +252,12 @@ func (c *conn) protocolError(text string) {
 	}
 }
 
-// ok writes a +OK response.
+// ok writes a +OK response; text may be empty.
 func (c *conn) ok(text string) {
+	if text == "" {
+		c.writeLine("+OK")
+		return
+	}
 	c.writeLine("+OK " + text)
 }
 
