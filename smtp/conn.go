@@ -44,9 +44,14 @@ type conn struct {
 	lim *limits
 	log *slog.Logger
 
-	mu   sync.Mutex // guards nc and idle against Shutdown and Close
+	mu   sync.Mutex // guards nc, idle and readSet against Shutdown and Close
 	nc   net.Conn   // the connection, a *tls.Conn once TLS is on
 	idle bool       // waiting for a command: Shutdown may interrupt
+
+	// readSet and writeSet are when the read and write deadlines were
+	// last set, to timeouts readFor and writeFor; see refreshed.
+	readSet, writeSet time.Time
+	readFor           time.Duration
 
 	br          *bufio.Reader
 	lr          *wire.LineReader
@@ -361,6 +366,7 @@ func (c *conn) setIdle(idle bool) {
 func (c *conn) setConn(nc net.Conn) {
 	c.mu.Lock()
 	c.nc = nc
+	c.readSet, c.writeSet = time.Time{}, time.Time{}
 	c.mu.Unlock()
 }
 
@@ -370,6 +376,7 @@ func (c *conn) wakeIfIdle() {
 	c.mu.Lock()
 	if c.idle {
 		c.nc.SetReadDeadline(time.Unix(1, 0))
+		c.readSet = time.Time{} // the next read must set its own
 	}
 	c.mu.Unlock()
 }
@@ -399,16 +406,36 @@ func (r connReader) Read(p []byte) (int, error) {
 		return 0, errShutdown
 	}
 	nc := c.nc
-	nc.SetReadDeadline(time.Now().Add(c.readTimeout))
+	if now := time.Now(); !refreshed(c.readSet, now, c.readFor, c.readTimeout) {
+		nc.SetReadDeadline(now.Add(c.readTimeout))
+		c.readSet, c.readFor = now, c.readTimeout
+	}
 	c.mu.Unlock()
 	return nc.Read(p)
+}
+
+// deadlineSlack is how stale a deadline may be before it is set again:
+// a second, or a sixteenth of the timeout if that is less. Setting one
+// costs a timer update per read or write; a session's many small reads
+// share one, at the price of timeouts up to this much shorter than
+// configured.
+const deadlineSlack = time.Second
+
+// refreshed reports whether a deadline set at set for timeout was, at
+// now, set recently enough for the same timeout.
+func refreshed(set, now time.Time, was, timeout time.Duration) bool {
+	return was == timeout && !set.IsZero() && now.Sub(set) < min(deadlineSlack, timeout/16)
 }
 
 // connWriter writes to the connection with the write timeout.
 type connWriter struct{ c *conn }
 
 func (w connWriter) Write(p []byte) (int, error) {
-	nc := w.c.nc // changed only by this goroutine
-	nc.SetWriteDeadline(time.Now().Add(w.c.lim.write))
+	c := w.c
+	nc := c.nc // changed only by this goroutine
+	if now := time.Now(); !refreshed(c.writeSet, now, c.lim.write, c.lim.write) {
+		nc.SetWriteDeadline(now.Add(c.lim.write))
+		c.writeSet = now
+	}
 	return nc.Write(p)
 }
