@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/mailstack/mailstack/internal/testpeer"
 	"github.com/mailstack/mailstack/maildir"
+	"github.com/mailstack/mailstack/pop3"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -320,5 +322,36 @@ print("ok")
 	}
 	if got := readAll(t, filepath.Join(d.root, "alice")); !strings.Contains(got, "Subject: second") {
 		t.Errorf("the wrong message was removed; left:\n%s", got)
+	}
+}
+
+// TestLogins: over STLS with the self-signed certificate, a BLF-CRYPT
+// user logs in with USER/PASS, a {PLAIN} user with APOP, and APOP is
+// refused for a user whose secret is only a hash.
+func TestLogins(t *testing.T) {
+	ctx := context.Background()
+	d := startDaemon(t)
+	opts := &pop3.ClientOptions{TLSConfig: &tls.Config{InsecureSkipVerify: true}}
+	c, err := pop3.DialStartTLS(ctx, d.addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Login(ctx, "bob", "bob pass"); err != nil {
+		t.Fatalf("bcrypt user: %v", err)
+	}
+	c.Quit(ctx)
+	for _, tc := range []struct {
+		user, secret string
+		ok           bool
+	}{{"alice", "secret", true}, {"alice", "wrong", false}, {"bob", "bob pass", false}} {
+		c, err := pop3.Dial(ctx, d.addr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.APOP(ctx, tc.user, tc.secret)
+		if tc.ok != (err == nil) || !tc.ok && !errors.Is(err, pop3.ErrAuthFailed) {
+			t.Errorf("APOP %s/%s: %v", tc.user, tc.secret, err)
+		}
+		c.Close()
 	}
 }
