@@ -34,7 +34,7 @@ func TestQueueCrashChild(t *testing.T) {
 	}
 	port, _ := strconv.Atoi(os.Getenv(crashEnvPort))
 	q, err := Open(Config{
-		Dir: dir, Hostname: "crash.test", MXPort: port,
+		Dir: dir, Hostname: "crash.test", MXPort: port, Concurrency: 4,
 		Resolver: &mx.Resolver{Servers: []string{os.Getenv(crashEnvDNS)}, CacheSize: -1},
 		Retry:    RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
 		Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -62,7 +62,7 @@ func TestQueueCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
-	const messages, kills = 60, 20
+	const messages, kills = 400, 20
 	var mu sync.Mutex
 	got := make(map[string]int)
 	received := make(chan struct{}, 1000)
@@ -78,7 +78,7 @@ func TestQueueCrashSafety(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range messages {
-		enqueue(t, q, "<s@sender.test>", fmt.Sprintf("crash%02d", i), "<a@dst.test>", "<b@dst.test>")
+		enqueue(t, q, "<s@sender.test>", fmt.Sprintf("crash%03d", i), "<a@dst.test>", "<b@dst.test>")
 	}
 	q = nil // never run in this process
 
@@ -142,7 +142,7 @@ func TestQueueCrashSafety(t *testing.T) {
 	update()
 	dups := 0
 	for i := range messages {
-		id := fmt.Sprintf("crash%02d@sender.test", i)
+		id := fmt.Sprintf("crash%03d@sender.test", i)
 		mu.Lock()
 		n := got[id]
 		mu.Unlock()
