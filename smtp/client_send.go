@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/mailstack/mailstack/envelope"
 )
@@ -219,103 +218,122 @@ type clientEnvelope struct {
 }
 
 // sendEnvelope sends MAIL, the RCPTs and, when withData, DATA, in pipelined
-// groups or one at a time, and reads their replies. Without pipelining it
-// stops after a refused MAIL and sends DATA only if a recipient was
-// accepted.
+// groups or one at a time, and reads their replies.
 func (c *Client) sendEnvelope(ctx context.Context, mailLine string, lines []string, pipelined, withData bool) (*clientEnvelope, error) {
 	env := &clientEnvelope{rcpts: make([]*envelope.Reply, len(lines))}
-	t := c.cfg.Timeouts
 	if !pipelined {
-		r, err := c.roundTrip(ctx, "MAIL", mailLine, t.Mail)
-		if err != nil || !r.Positive() {
-			env.mail = r
-			return env, err
-		}
-		env.mail = r
-		var closing *envelope.Reply
-		for i, l := range lines {
-			if l == "" {
-				continue
-			}
-			if closing != nil {
-				env.rcpts[i] = closing
-				continue
-			}
-			if env.rcpts[i], err = c.roundTrip(ctx, "RCPT", l, t.Rcpt); err != nil {
-				return env, err
-			}
-			if c.err != nil {
-				closing = env.rcpts[i] // 421: see below
-			}
-		}
-		return env, nil
+		return env, c.sendSequential(ctx, env, mailLine, lines)
 	}
-	// RFC 2920 §3.1: MAIL and RCPT may be sent in a group; DATA ends one.
-	pending := []string{"MAIL"}
-	if err := c.writeLine("MAIL", mailLine); err != nil {
-		return env, c.fail(ctx, "MAIL", err)
+	return env, c.sendPipelined(ctx, env, mailLine, lines, withData)
+}
+
+// sendSequential sends each command after the previous reply. It stops
+// after a refused MAIL; after a 421 the remaining recipients get it too.
+func (c *Client) sendSequential(ctx context.Context, env *clientEnvelope, mailLine string, lines []string) error {
+	t := c.cfg.Timeouts
+	r, err := c.roundTrip(ctx, "MAIL", mailLine, t.Mail)
+	env.mail = r
+	if err != nil || !r.Positive() {
+		return err
 	}
-	var idx []int // recipients whose RCPT awaits its reply
-	flush := func(last bool) error {
-		if last && withData {
-			if err := c.writeLine("DATA", "DATA"); err != nil {
-				return c.fail(ctx, "DATA", err)
-			}
-			pending = append(pending, "DATA")
-		}
-		end := c.begin(ctx, t.Mail)
-		err := c.bw.Flush()
-		end()
-		if err != nil {
-			return c.fail(ctx, pending[0], err)
-		}
-		k := 0
-		var closing *envelope.Reply
-		for _, cmd := range pending {
-			r := closing
-			if r == nil {
-				timeout := map[string]time.Duration{"MAIL": t.Mail, "RCPT": t.Rcpt, "DATA": t.DataInit}[cmd]
-				end := c.begin(ctx, timeout)
-				var err error
-				r, err = c.readReply(ctx, cmd)
-				end()
-				if err != nil {
-					return err
-				}
-				if c.err != nil {
-					// 421: the server closed the session; the
-					// commands still pending get that answer too.
-					closing = r
-				}
-			}
-			switch cmd {
-			case "MAIL":
-				env.mail = r
-			case "RCPT":
-				env.rcpts[idx[k]] = r
-				k++
-			case "DATA":
-				env.data = r
-			}
-		}
-		pending, idx = pending[:0], idx[:0]
-		return nil
-	}
+	var closing *envelope.Reply
 	for i, l := range lines {
 		if l == "" {
 			continue
 		}
-		if len(idx) == clientPipelineGroup {
-			if err := flush(false); err != nil {
-				return env, err
+		if closing != nil {
+			env.rcpts[i] = closing
+			continue
+		}
+		if env.rcpts[i], err = c.roundTrip(ctx, "RCPT", l, t.Rcpt); err != nil {
+			return err
+		}
+		if c.err != nil {
+			closing = env.rcpts[i] // 421: the server is gone
+		}
+	}
+	return nil
+}
+
+// clientPending is a pipelined command awaiting its reply.
+type clientPending struct {
+	cmd  string
+	rcpt int // index into the recipients, for RCPT
+}
+
+// sendPipelined sends MAIL and the RCPTs in groups (RFC 2920 §3.1), DATA
+// ending the last one when withData.
+func (c *Client) sendPipelined(ctx context.Context, env *clientEnvelope, mailLine string, lines []string, withData bool) error {
+	if err := c.writeLine("MAIL", mailLine); err != nil {
+		return c.fail(ctx, "MAIL", err)
+	}
+	pending := []clientPending{{cmd: "MAIL"}}
+	for i, l := range lines {
+		if l == "" {
+			continue
+		}
+		if len(pending) > clientPipelineGroup {
+			if err := c.readGroup(ctx, env, pending); err != nil {
+				return err
 			}
+			pending = pending[:0]
 		}
 		if err := c.writeLine("RCPT", l); err != nil {
-			return env, c.fail(ctx, "RCPT", err)
+			return c.fail(ctx, "RCPT", err)
 		}
-		pending, idx = append(pending, "RCPT"), append(idx, i)
+		pending = append(pending, clientPending{cmd: "RCPT", rcpt: i})
 	}
-	return env, flush(true)
+	if withData {
+		if err := c.writeLine("DATA", "DATA"); err != nil {
+			return c.fail(ctx, "DATA", err)
+		}
+		pending = append(pending, clientPending{cmd: "DATA"})
+	}
+	return c.readGroup(ctx, env, pending)
+}
+
+// readGroup flushes a pipelined group and reads its replies in order.
+// After a 421 the commands still pending get that reply too (RFC 5321
+// §3.8: the server closed the session).
+func (c *Client) readGroup(ctx context.Context, env *clientEnvelope, pending []clientPending) error {
+	t := c.cfg.Timeouts
+	end := c.begin(ctx, t.Mail)
+	err := c.bw.Flush()
+	end()
+	if err != nil {
+		return c.fail(ctx, pending[0].cmd, err)
+	}
+	var closing *envelope.Reply
+	for _, p := range pending {
+		r := closing
+		if r == nil {
+			timeout := t.Rcpt
+			switch p.cmd {
+			case "MAIL":
+				timeout = t.Mail
+			case "DATA":
+				timeout = t.DataInit
+			}
+			end := c.begin(ctx, timeout)
+			r, err = c.readReply(ctx, p.cmd)
+			end()
+			if err != nil {
+				return err
+			}
+			if c.err != nil {
+				closing = r
+			}
+		}
+		switch p.cmd {
+		case "MAIL":
+			env.mail = r
+		case "RCPT":
+			env.rcpts[p.rcpt] = r
+		case "DATA":
+			env.data = r
+		}
+	}
+	return nil
 }
 
 // discardData ends a DATA that the server accepted with 354 although the

@@ -584,3 +584,26 @@ func TestClientSequence(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestClientPipelineGroups(t *testing.T) {
+	// RFC 2920 §3.1: a long recipient list goes in groups whose replies
+	// are read before the next, so neither side's buffers can deadlock.
+	f := startFake(t, &fakeServer{Replies: map[string]string{"RCPT TO:<r17@": "550 5.1.1 no"}})
+	c := dialFake(t, f, nil)
+	var rcpts []envelope.Path
+	for i := range 250 {
+		rcpts = append(rcpts, mustPath(t, "<r"+strconv.Itoa(i)+"@x.test>"))
+	}
+	res, err := c.Send(context.Background(), mustPath(t, "<s@y.test>"), rcpts, strings.NewReader(testMsg), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Accepted() == (i == 17) {
+			t.Fatalf("rcpt %d: %+v", i, r)
+		}
+	}
+	if len(f.Messages()) != 1 {
+		t.Fatal("no message")
+	}
+}
