@@ -17,6 +17,11 @@
 //   - Delivery writes tmp/<sec>.M<usec>P<pid>Q<n>.<host>, fsyncs it, links
 //     it into new/ as <name>,S=<size> (never replacing a file) and fsyncs
 //     new/. Nothing half-written is ever visible in new/ or cur/.
+//   - A reader numbers new files in delivery order: by the seconds,
+//     microseconds and Q counter of their names compared as numbers (as
+//     Dovecot sorts them), and only once every file delivered before them
+//     is in sight, so each writer's messages get ascending UIDs even
+//     though readdir is not a snapshot.
 //   - A reader moves new/ files to cur/ with ":2," and keeps flags in the
 //     info letters (see SplitName, ParseFlags): D F R S T and keyword
 //     letters a–z named by the folder's dovecot-keywords file.

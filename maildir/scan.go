@@ -37,10 +37,11 @@ func (f *folder) scan() error {
 	if err := errors.Join(err1, err2); err != nil {
 		return fmt.Errorf("maildir: %w", err)
 	}
-	if err := f.moveNew(); err != nil {
+	unsettled, err := f.moveNew()
+	if err != nil {
 		return err
 	}
-	names, err := readNames(f.path("cur"))
+	names, err := f.listCur()
 	if err != nil {
 		return err
 	}
@@ -52,7 +53,7 @@ func (f *folder) scan() error {
 			continue
 		}
 		byBase[b] = n
-		if f.uids[b] == 0 {
+		if f.uids[b] == 0 && !unsettled[n] {
 			fresh = append(fresh, n)
 		}
 	}
@@ -69,7 +70,8 @@ func (f *folder) scan() error {
 	if err := f.reconcile(); err != nil {
 		return err
 	}
-	f.scanAt, f.newMtime, f.curMtime, f.dirty = start, nst.ModTime(), cst.ModTime(), false
+	f.scanAt, f.newMtime, f.curMtime = start, nst.ModTime(), cst.ModTime()
+	f.dirty = len(unsettled) > 0 // number them on the next scan
 	f.cleanTmp(start)
 	return f.compact()
 }
@@ -111,24 +113,93 @@ func nameKey(n string) [3]uint64 {
 	return k
 }
 
+// listDir lists new/ and cur/ for a scan; tests replace it to play a
+// listing that misses a file, as a concurrent readdir may.
+var listDir = readNames
+
+// maxNewPasses bounds the passes of moveNew over a new/ that keeps filling.
+const maxNewPasses = 32
+
 // moveNew moves every file of new/ to cur/ with an empty ":2," info (the
 // Maildir spec's "seen by a reader").
-func (f *folder) moveNew() error {
-	names, err := readNames(f.path("new"))
+//
+// readdir(3) is not a snapshot: a file created while the directory is read
+// may or may not be listed (POSIX readdir; on ext4 it depends on the name's
+// hash). So one listing may hold a writer's message 719 but not its
+// message 718, delivered just before, and numbering that listing would give
+// 719 the lower UID. A file listed in pass k was in new/ before pass k
+// ended, so every file delivered before it was there too and, unless moved
+// already, is listed by pass k+1, which lists only files present throughout.
+// moveNew therefore repeats until a pass finds new/ empty; the files of
+// every pass but the last are then safe to number. If new/ is still not
+// empty after maxNewPasses, the files of the last pass are returned as
+// unsettled: they stay in cur/ without a UID until the next scan.
+func (f *folder) moveNew() (unsettled map[string]bool, err error) {
+	for pass := 0; pass < maxNewPasses; pass++ {
+		names, err := listDir(f.path("new"))
+		if err != nil {
+			return nil, err
+		}
+		if len(names) == 0 {
+			return nil, nil
+		}
+		unsettled = make(map[string]bool, len(names))
+		for _, n := range names {
+			to := n
+			if !strings.Contains(n, ":") {
+				to += infoSep
+			}
+			err := os.Rename(f.path("new", n), f.path("cur", to))
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("maildir: %w", err)
+			}
+			unsettled[to] = true
+		}
+	}
+	return unsettled, nil
+}
+
+// listCur lists cur/. Another program renaming a file to change its flags
+// while cur/ is read may make one listing miss it under both names
+// (readdir is not a snapshot), which would look like an expunge; so when a
+// known message is missing, cur/ is read once more and the two listings
+// merged, the later name of a file winning.
+func (f *folder) listCur() ([]string, error) {
+	names, err := listDir(f.path("cur"))
 	if err != nil {
-		return err
+		return nil, err
+	}
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		b, _ := SplitName(n)
+		seen[b] = true
+	}
+	missing := false
+	if f.jr != nil {
+		for b, u := range f.uids {
+			if _, live := f.jr.entries[u]; live && !seen[b] {
+				missing = true
+				break
+			}
+		}
+	}
+	if !missing {
+		return names, nil
+	}
+	again, err := listDir(f.path("cur"))
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range again {
+		b, _ := SplitName(n)
+		delete(seen, b)
 	}
 	for _, n := range names {
-		to := n
-		if !strings.Contains(n, ":") {
-			to += infoSep
-		}
-		err := os.Rename(f.path("new", n), f.path("cur", to))
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("maildir: %w", err)
+		if b, _ := SplitName(n); seen[b] {
+			again = append(again, n) // listed only the first time
 		}
 	}
-	return nil
+	return again, nil
 }
 
 // rebuild makes f.msgs from the files present, reusing what is cached.
