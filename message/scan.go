@@ -2,7 +2,9 @@ package message
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
+	"math/bits"
 )
 
 // scanBufSize is the read buffer of the index scanner; it bounds the memory
@@ -83,16 +85,16 @@ func (s *scanner) consume(n int) {
 	if n == 0 {
 		return
 	}
+	_, lf, bare, _ := scanLines(s.buf[s.pos:s.pos+n], n, s.prev, false)
+	s.advance(n, lf, bare)
+}
+
+// advance moves past n buffered bytes holding lf LFs, bare of them without
+// a CR before them.
+func (s *scanner) advance(n int, lf, bare int64) {
+	s.lfs += lf
+	s.bare += bare
 	region := s.buf[s.pos : s.pos+n]
-	lf := int64(bytes.Count(region, []byte{'\n'}))
-	if lf > 0 {
-		crlf := int64(bytes.Count(region, []byte("\r\n")))
-		if s.prev == '\r' && region[0] == '\n' {
-			crlf++
-		}
-		s.lfs += lf
-		s.bare += lf - crlf
-	}
 	if n >= 2 {
 		s.prev2 = region[n-2]
 	} else {
@@ -197,18 +199,76 @@ func (s *scanner) toBoundary(stack []string) boundaryHit {
 			continue
 		}
 		b := s.buf[s.pos:s.end]
-		if i := bytes.Index(b, []byte("\n--")); i >= 0 {
-			s.consume(i + 1)
-			continue
-		}
-		// Keep the last two bytes: "\n-" may continue in the next read.
-		n := len(b) - 2
+		// Scan to a line starting with "--"; keep the last two bytes:
+		// "\n-" may continue in the next read.
+		limit := len(b) - 2
 		if s.base+int64(s.end) >= s.size {
-			n = len(b)
+			limit = len(b)
 		}
-		if n <= 0 {
-			n = 1
+		if limit <= 0 {
+			limit = 1
 		}
-		s.consume(n)
+		n, lf, bare, _ := scanLines(b, limit, s.prev, true)
+		s.advance(n, lf, bare)
 	}
+}
+
+// SWAR constants: a byte value repeated in each of 8 bytes.
+const (
+	low7    = 0x7f7f7f7f7f7f7f7f
+	lfBytes = 0x0a0a0a0a0a0a0a0a
+	crBytes = 0x0d0d0d0d0d0d0d0d
+)
+
+// zeroBytes sets the high bit of each byte of x that is zero, exactly (no
+// borrow crosses bytes).
+func zeroBytes(x uint64) uint64 { return ^(((x & low7) + low7) | x | low7) }
+
+// scanLines counts the LFs in b[:limit] and those of them without a CR
+// before them (prev is the byte before b), eight bytes at a time; the
+// index pass and the two counting passes this replaces cost twice as much.
+// With dashes it stops after the first LF that starts a line beginning with
+// "--" (a possible boundary, RFC 2046 §5.1.1) and reports it. It returns
+// the bytes scanned.
+func scanLines(b []byte, limit int, prev byte, dashes bool) (n int, lf, bare int64, found bool) {
+	p := uint64(prev)
+	i := 0
+	for ; i+8 <= limit; i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		lfm := zeroBytes(w ^ lfBytes)
+		if lfm != 0 {
+			crm := zeroBytes((w<<8 | p) ^ crBytes) // CR in the byte before
+			lf += int64(bits.OnesCount64(lfm))
+			bare += int64(bits.OnesCount64(lfm &^ crm))
+			if dashes {
+				for m := lfm; m != 0; m &= m - 1 {
+					j := i + bits.TrailingZeros64(m)>>3
+					if j+2 < len(b) && b[j+1] == '-' && b[j+2] == '-' {
+						// Uncount the LFs after j in this word.
+						after := m &^ (m - 1) // this LF's bit
+						rest := lfm &^ (after | (after - 1))
+						lf -= int64(bits.OnesCount64(rest))
+						bare -= int64(bits.OnesCount64(rest &^ crm))
+						return j + 1, lf, bare, true
+					}
+				}
+			}
+		}
+		p = w >> 56
+	}
+	last := byte(p)
+	for ; i < limit; i++ {
+		c := b[i]
+		if c == '\n' {
+			lf++
+			if last != '\r' {
+				bare++
+			}
+			if dashes && i+2 < len(b) && b[i+1] == '-' && b[i+2] == '-' {
+				return i + 1, lf, bare, true
+			}
+		}
+		last = c
+	}
+	return limit, lf, bare, false
 }
