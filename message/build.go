@@ -28,7 +28,8 @@ import (
 // non-ASCII file names as RFC 2231 parameters, unless SMTPUTF8 allows raw
 // UTF-8 (RFC 6532). Bodies are 7bit when they can be, quoted-printable when
 // they are mostly ASCII text, base64 otherwise; all line endings are CRLF,
-// so a message built without SMTPUTF8 needs no SMTP extension (see Needs).
+// so a message built without SMTPUTF8 needs no SMTP extension (see Needs),
+// unless a message/rfc822 attachment, never encoded, has 8-bit content.
 type Builder struct {
 	From    []Address // RFC 5322 §3.6.2; required unless Header has a From field
 	ReplyTo []Address
@@ -111,6 +112,7 @@ var (
 	ErrReservedField = errors.New("message: field is written by the Builder")
 	ErrNeedsSMTPUTF8 = errors.New("message: non-ASCII header needs SMTPUTF8")
 	ErrBoundary      = errors.New("message: unencoded content holds a MIME boundary")
+	ErrInvalidField  = errors.New("message: header line is not a field")
 )
 
 // BuildError reports what in a Builder prevents writing the message.
@@ -119,6 +121,7 @@ type BuildError struct {
 	Err   error
 }
 
+// Error describes the problem and where it is.
 func (e *BuildError) Error() string { return fmt.Sprintf("message: build %s: %v", e.Field, e.Err) }
 
 // Unwrap returns e.Err.
@@ -162,9 +165,6 @@ func (b *Builder) WriteTo(w io.Writer) (int64, error) {
 }
 
 func (b *Builder) write(w *bufio.Writer) error {
-	if b.Rand == nil {
-		b.Rand = rand.Reader
-	}
 	if b.Date.IsZero() {
 		b.Date = time.Now()
 	}
@@ -183,7 +183,7 @@ func (b *Builder) write(w *bufio.Writer) error {
 	if err != nil {
 		return err
 	}
-	mw := &mimeWriter{w: w, rand: b.Rand}
+	mw := &mimeWriter{w: w, rand: b.random()}
 	if err := mw.node(root, &h, nil); err != nil {
 		return err
 	}
@@ -192,6 +192,13 @@ func (b *Builder) write(w *bufio.Writer) error {
 	}
 	_, err = w.WriteString("\r\n") // after the close delimiter
 	return err
+}
+
+func (b *Builder) random() io.Reader {
+	if b.Rand == nil {
+		return rand.Reader
+	}
+	return b.Rand
 }
 
 // random returns n random bytes as lower-case base32 (RFC 4648 §6).
@@ -206,7 +213,7 @@ func random(r io.Reader, n int) (string, error) {
 // newID returns a random id-left "@" id-right (RFC 5322 §3.6.4): 128
 // random bits make it unique without coordination.
 func (b *Builder) newID() (string, error) {
-	s, err := random(b.Rand, 16)
+	s, err := random(b.random(), 16)
 	if err != nil {
 		return "", err
 	}

@@ -56,7 +56,7 @@ func (b *Builder) topHeader() (Header, error) {
 func (b *Builder) extraFields(h *Header) error {
 	for _, f := range b.Header.fields {
 		if !f.Valid() {
-			return &BuildError{Field: strings.TrimSpace(string(f.raw)), Err: ErrMissingField}
+			return &BuildError{Field: "Header", Err: ErrInvalidField}
 		}
 		name := f.Name()
 		if f.Is("MIME-Version") || (len(name) >= 8 && strings.EqualFold(name[:8], "content-")) {
@@ -65,9 +65,26 @@ func (b *Builder) extraFields(h *Header) error {
 		if !b.SMTPUTF8 && !isASCII(f.raw) {
 			return &BuildError{Field: name, Err: ErrNeedsSMTPUTF8}
 		}
-		h.AddRaw(canonicalText(string(f.raw)))
+		h.AddRaw(fieldCRLF(f.raw))
 	}
 	return nil
+}
+
+// fieldCRLF gives a field's raw bytes CRLF line endings (RFC 5322 §2.1): a
+// bare LF becomes CRLF, a bare CR a space, so no new line can start.
+func fieldCRLF(raw []byte) []byte {
+	out := make([]byte, 0, len(raw)+4)
+	for i, c := range raw {
+		switch {
+		case c == '\n' && (i == 0 || raw[i-1] != '\r'):
+			out = append(out, '\r', '\n')
+		case c == '\r' && (i+1 == len(raw) || raw[i+1] != '\n'):
+			out = append(out, ' ')
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func isASCII[T string | []byte](s T) bool {

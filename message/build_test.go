@@ -437,3 +437,18 @@ func (r *tinyReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	p[0] = r.s[off]
 	return 1, nil
 }
+
+// TestBuildExtraFields checks that caller fields get CRLF line endings and
+// cannot start a new field.
+func TestBuildExtraFields(t *testing.T) {
+	h, _ := ParseHeader([]byte("X-A: one\n two\nX-B: a\rb\n\n"))
+	b := &Builder{From: []Address{{Local: "a", Domain: "b"}}, Header: h, Text: "x"}
+	raw := build(t, b)
+	if !bytes.Contains(raw, []byte("\r\nX-A: one\r\n two\r\nX-B: a b\r\n")) {
+		t.Errorf("extra fields:\n%q", raw)
+	}
+	bad, _ := ParseHeader([]byte("no colon here\r\n\r\n"))
+	if _, err := (&Builder{From: b.From, Header: bad}).WriteTo(io.Discard); !errors.Is(err, ErrInvalidField) {
+		t.Errorf("line without colon: %v", err)
+	}
+}
