@@ -72,6 +72,7 @@ type conn struct {
 	errors     int    // erroneous commands so far
 	unauthCmds int    // commands before AUTH, under RequireAuth
 	quit       bool   // stop serving after the current command
+	started    bool   // the first command has been read from
 	pending    []byte // a command read while reading BDAT chunks
 	pendingErr error  // a read error met there
 	msgs       int    // messages received, for IDs
@@ -252,9 +253,34 @@ func (c *conn) nextCommand() ([]byte, error) {
 	c.lr.Max = c.lineLimit()
 	c.readTimeout = c.lim.command
 	c.setIdle(true)
+	if !c.started {
+		c.started = true
+		if err := c.checkTLSHello(); err != nil {
+			c.setIdle(false)
+			return nil, err
+		}
+	}
 	line, err := c.lr.ReadLine()
 	c.setIdle(false)
 	return line, err
+}
+
+// errTLSHello reports a TLS ClientHello sent in place of the first
+// command, by a client that expected implicit TLS (RFC 8314).
+var errTLSHello = errors.New("smtp: TLS handshake on a plaintext port")
+
+// checkTLSHello looks at the first octet the client sends: 0x16 begins a
+// TLS handshake record (RFC 8446 §5.1), which would otherwise wait, with
+// no line end, for the command timeout.
+func (c *conn) checkTLSHello() error {
+	b, err := c.br.Peek(1)
+	if err != nil {
+		return err
+	}
+	if b[0] == 0x16 && c.info.TLS == nil {
+		return errTLSHello
+	}
+	return nil
 }
 
 // lineLimit is the longest command line accepted now: AUTH lines may be
@@ -285,6 +311,9 @@ func (c *conn) readError(err error) {
 	case timeout:
 		c.log.Debug("smtp: timeout")
 		c.reply(envelope.ReplyTimeout)
+	case errors.Is(err, errTLSHello):
+		c.log.Info("smtp: TLS handshake on a plaintext port, closing")
+		c.quit = true
 	default:
 		if err != io.EOF {
 			c.log.Debug("smtp: read failed", "err", err)

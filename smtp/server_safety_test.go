@@ -172,3 +172,15 @@ func TestServerShutdownDeadline(t *testing.T) {
 		t.Fatal("connection still open")
 	}
 }
+
+// A client that expects implicit TLS (RFC 8314) and sends a ClientHello
+// to the plaintext port is disconnected at once instead of waiting for
+// the command timeout, since a ClientHello holds no line end.
+func TestServerTLSHelloOnPlaintextPort(t *testing.T) {
+	addr := srvStart(t, &Server{Backend: &srvBackend{}})
+	c, _ := srvDial(t, addr)
+	c.send("\x16\x03\x01\x00\xf4\x01\x00\x00\xf0\x03\x03")
+	if !c.closed() {
+		t.Fatal("connection still open")
+	}
+}
