@@ -210,6 +210,10 @@ func TestServerLMTPRules(t *testing.T) {
 	c.send("BDAT 6\r\nhello\nBDAT 2 LAST\r\n\r\n", 554, 503) // bare LF
 	c.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<full@example.org>\r\n", 250, 250, 250)
 	c.send("BDAT 7\r\nhello\r\nBDAT 2 LAST\r\n\r\n", 250, 250, 452)
+	// Too large from the first chunk, and LAST: one reply per recipient.
+	c.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\n", 250, 250, 250)
+	c.send("BDAT 60 LAST\r\n"+strings.Repeat("0123456789", 6), 552, 552)
+	c.send("NOOP\r\n", 250)
 	if got := be.all(); len(got) != 1 || !strings.HasSuffix(got[0].Data, "hello\r\n\r\n") {
 		t.Fatalf("deliveries %+v", got)
 	}

@@ -73,11 +73,24 @@ func (c *conn) cmdBdat(arg []byte) {
 		c.reply(refusal)
 		return
 	}
+	if c.lim.maxMessage >= 0 && size > c.lim.maxMessage {
+		// Too large from the first chunk: the backend need not see it.
+		if err := c.discard(size); err != nil {
+			c.connLost(err)
+			return
+		}
+		n := 1
+		if c.lmtp && last {
+			n = len(c.tx.rcpts) // RFC 2033 §4.2: one per recipient
+		}
+		for range n {
+			c.reply(envelope.ReplyMessageTooBig) // RFC 1870 §6.3
+		}
+		c.endTx()
+		return
+	}
 	c.tx.bdat = true
 	src := &chunkSource{c: c, remaining: size, last: last, total: size}
-	if c.lim.maxMessage >= 0 && size > c.lim.maxMessage {
-		src.policy = &wire.TooLargeError{Limit: c.lim.maxMessage}
-	}
 	mode := checkText
 	if c.tx.params.Body == envelope.BodyBinaryMIME {
 		mode = checkNone
