@@ -358,3 +358,19 @@ func TestServerPythonLMTP(t *testing.T) {
 		t.Errorf("deliveries %+v", got)
 	}
 }
+
+// Postfix's smtp-source in LMTP mode (-L): many sessions and messages.
+func TestServerSmtpSourceLMTP(t *testing.T) {
+	bin := testpeer.Need(t, "smtp-source")
+	be := &srvBackend{}
+	addr := srvListen(t, &Server{Backend: be})
+	out, err := exec.Command(bin, "-L", "-s", "5", "-m", "100", "-l", "2048", "-r", "2",
+		"-f", "a@example.org", "-t", "b@example.org", "inet:"+addr).CombinedOutput()
+	if err != nil {
+		t.Fatalf("smtp-source: %v\n%s", err, out)
+	}
+	// -r 2 sends each message to two recipients: one delivery each.
+	if got := len(be.all()); got != 200 {
+		t.Fatalf("%d deliveries, want 200\n%s", got, out)
+	}
+}
