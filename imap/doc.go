@@ -21,10 +21,14 @@
 //	}
 //	err := srv.ListenAndServe("127.0.0.1:1143")
 //
+// SEARCH BODY and TEXT match the decoded text of a message's text parts
+// (transfer encodings undone, charsets converted to UTF-8), streaming one
+// part at a time, and header keys match RFC 2047 decoded values; strings
+// are compared with Unicode simple case folding.
+//
 // Not yet supported: \Recent (RECENT is always 0, NEW and RECENT match
-// nothing); SEARCH BODY/TEXT compare the stored bytes without undoing
-// transfer encodings or charsets; CONDSTORE, QRESYNC, SEARCHRES, SORT,
-// THREAD, COMPRESS and NOTIFY (planned on the same session views).
+// nothing); CONDSTORE, QRESYNC, SEARCHRES, SORT, THREAD, COMPRESS and
+// NOTIFY (planned on the same session views).
 //
 // Standards:
 //
@@ -49,4 +53,5 @@
 //	RFC 6855  UTF8=ACCEPT
 //	RFC 5530  response codes
 //	RFC 3516  BINARY (FETCH BINARY[] and BINARY.SIZE[])
+//	RFC 2045, RFC 2047  decoding for SEARCH (transfer encodings, encoded words)
 package imap

@@ -16,6 +16,8 @@ type Error struct {
 	Text string
 }
 
+// Error returns the status response as it would be sent, prefixed with
+// "imap: ".
 func (e *Error) Error() string {
 	s := e.Type
 	if s == "" {

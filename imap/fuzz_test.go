@@ -70,3 +70,31 @@ func FuzzCommandStream(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTextMatcher checks that the streaming SEARCH matcher finds a needle
+// exactly when the folded whole text holds it, whatever the write
+// boundaries and however invalid the UTF-8.
+func FuzzTextMatcher(f *testing.F) {
+	f.Add("Grüße aus Köln", "KÖLN", uint16(3), uint16(9))
+	f.Add("\u212aelvin", "kel", uint16(1), uint16(2))
+	f.Add("a\xe2\x82b\xffc", "\xe2\x82b", uint16(2), uint16(3))
+	f.Add("xxxx", "", uint16(0), uint16(0))
+	f.Fuzz(func(t *testing.T, hay, needle string, i, j uint16) {
+		a := min(int(i), len(hay))
+		b := min(max(int(j), a), len(hay))
+		n := foldString(needle)
+		var m textMatcher
+		m.reset(n)
+		m.Write([]byte(hay[:a]))
+		m.Write([]byte(hay[a:b]))
+		m.Write([]byte(hay[b:]))
+		m.flush()
+		want := strings.Contains(string(foldString(hay)), string(n))
+		if m.found != want {
+			t.Fatalf("found %v, want %v (splits %d %d)", m.found, want, a, b)
+		}
+		if len(m.win) > len(n)+4*len(hay) {
+			t.Fatalf("window of %d bytes", len(m.win))
+		}
+	})
+}

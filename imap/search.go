@@ -10,14 +10,15 @@ import (
 // searchKey is one search criterion (RFC 9051 §6.4.4); and/or/not combine
 // others.
 type searchKey struct {
-	op    string // criterion name, upper case; "AND" for a list, "SEQ" for a sequence set
-	str   string // string argument; header field name for HEADER
-	str2  string // HEADER's string
-	date  time.Time
-	num   int64
-	set   imapwire.SeqSet
-	kids  []*searchKey
-	isUID bool
+	op     string // criterion name, upper case; "AND" for a list, "SEQ" for a sequence set
+	str    string // string argument; header field name for HEADER
+	str2   string // HEADER's string
+	needle []byte // the string searched for, case-folded (foldString)
+	date   time.Time
+	num    int64
+	set    imapwire.SeqSet
+	kids   []*searchKey
+	isUID  bool
 }
 
 // maxSearchDepth bounds NOT/OR/list nesting in a search program.
@@ -173,11 +174,15 @@ func (c *conn) searchArgs(k *searchKey, depth int) bool {
 		"UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNSEEN":
 		return true
 	case "BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO":
-		return d.ExpectSP() && d.ExpectAString(&k.str)
+		ok := d.ExpectSP() && d.ExpectAString(&k.str)
+		k.needle = foldString(k.str)
+		return ok
 	case "KEYWORD", "UNKEYWORD":
 		return d.ExpectSP() && d.ExpectAtom(&k.str)
 	case "HEADER":
-		return d.ExpectSP() && d.ExpectAString(&k.str) && d.ExpectSP() && d.ExpectAString(&k.str2)
+		ok := d.ExpectSP() && d.ExpectAString(&k.str) && d.ExpectSP() && d.ExpectAString(&k.str2)
+		k.needle = foldString(k.str2)
+		return ok
 	case "BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE":
 		return d.ExpectSP() && d.ExpectDate(&k.date)
 	case "LARGER", "SMALLER":

@@ -1,9 +1,6 @@
 package imap
 
 import (
-	"bytes"
-	"io"
-	"strings"
 	"time"
 
 	"github.com/mailstack/mailstack/message"
@@ -18,6 +15,7 @@ type searchMsg struct {
 	fm   *fetchMsg
 	hdr  *message.Header
 	err  error
+	text *textSearch // the command's scratch for BODY and TEXT
 }
 
 // search returns the view indexes (ascending) of the messages matching
@@ -30,6 +28,7 @@ func (c *conn) search(root *searchKey) ([]int, error) {
 		return nil, err
 	}
 	var out []int
+	text := &textSearch{}
 	j := 0
 	for i, u := range v.uids {
 		for j < len(infos) && infos[j].UID < u {
@@ -38,7 +37,7 @@ func (c *conn) search(root *searchKey) ([]int, error) {
 		if j == len(infos) || infos[j].UID != u {
 			continue // expunged, not yet announced: matches nothing
 		}
-		sm := &searchMsg{c: c, idx: i, info: &infos[j]}
+		sm := &searchMsg{c: c, idx: i, info: &infos[j], text: text}
 		ok := sm.match(root)
 		if sm.fm != nil {
 			sm.fm.content.Close()
@@ -98,11 +97,11 @@ func (sm *searchMsg) match(k *searchKey) bool {
 		}
 		return cmpDate(d, k.date, k.op[len(k.op)-2:])
 	case "BCC", "CC", "FROM", "SUBJECT", "TO":
-		return sm.headerHas(k.op, k.str)
+		return sm.headerHas(k.op, k.needle)
 	case "HEADER":
-		return sm.headerHas(k.str, k.str2)
+		return sm.headerHas(k.str, k.needle)
 	case "BODY", "TEXT":
-		return sm.textHas(k.op == "TEXT", k.str)
+		return sm.textHas(k.op == "TEXT", k.needle)
 	}
 	return false
 }
@@ -152,66 +151,16 @@ func (sm *searchMsg) header() *message.Header {
 	return sm.hdr
 }
 
-// headerHas matches a header field's decoded text, or its raw value,
-// case-insensitively; "" matches any message with the field (RFC 9051
-// §6.4.4 HEADER).
-func (sm *searchMsg) headerHas(name, s string) bool {
+// headerHas reports whether a field named name holds needle (folded) in
+// its RFC 2047 decoded text; an empty needle matches any message with the
+// field (RFC 9051 §6.4.4 HEADER). As Dovecot, the raw value is not
+// searched: "iso" should not find every =?ISO-8859-1?…?= word.
+func (sm *searchMsg) headerHas(name string, needle []byte) bool {
 	h := sm.header()
-	if !h.Has(name) {
-		return false
-	}
-	if s == "" {
-		return true
-	}
-	if containsFoldStr(h.Text(name), s) {
-		return true
-	}
-	for _, v := range h.Values(name) {
-		if containsFoldStr(v, s) {
+	for _, f := range h.Fields() {
+		if f.Is(name) && (len(needle) == 0 || containsFolded(f.Text(), needle)) {
 			return true
 		}
 	}
 	return false
-}
-
-// textHas searches the body (or header and body) as stored, streaming.
-// Transfer encodings are not undone.
-func (sm *searchMsg) textHas(withHeader bool, s string) bool {
-	fm := sm.open()
-	if fm == nil {
-		return false
-	}
-	off := fm.msg.Root.BodyOffset()
-	if withHeader {
-		off = 0
-	}
-	return readerHas(io.NewSectionReader(fm.r, off, fm.size-off), s)
-}
-
-func containsFoldStr(hay, needle string) bool {
-	return bytes.Contains(bytes.ToLower([]byte(hay)), bytes.ToLower([]byte(needle)))
-}
-
-// readerHas reports whether r holds needle, compared case-insensitively,
-// reading in fixed chunks with an overlap of len(needle)-1.
-func readerHas(r io.Reader, needle string) bool {
-	n := []byte(strings.ToLower(needle))
-	if len(n) == 0 {
-		return true
-	}
-	buf := make([]byte, 0, 32<<10+len(n))
-	chunk := make([]byte, 32<<10)
-	for {
-		k, err := r.Read(chunk)
-		buf = append(buf, bytes.ToLower(chunk[:k])...)
-		if bytes.Contains(buf, n) {
-			return true
-		}
-		if keep := len(n) - 1; len(buf) > keep {
-			buf = append(buf[:0], buf[len(buf)-keep:]...)
-		}
-		if err != nil {
-			return false
-		}
-	}
 }

@@ -23,6 +23,7 @@ type SyntaxError struct {
 	Msg string
 }
 
+// Error describes the syntax error.
 func (e *SyntaxError) Error() string { return "imapwire: syntax error: " + e.Msg }
 
 // LiteralTooBigError is a literal announced beyond the limit that applies
@@ -35,6 +36,7 @@ type LiteralTooBigError struct {
 	Sync      bool
 }
 
+// Error reports the announced size and the limit.
 func (e *LiteralTooBigError) Error() string {
 	return fmt.Sprintf("imapwire: literal of %d bytes exceeds the limit of %d", e.Size, e.Max)
 }
