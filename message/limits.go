@@ -80,6 +80,7 @@ type LimitError struct {
 	Offset int64 // byte offset in the input where it was exceeded
 }
 
+// Error describes the limit, its value and the offset where it was passed.
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("%v (limit %d, at offset %d)", e.Err, e.Limit, e.Offset)
 }
@@ -95,6 +96,7 @@ type SyntaxError struct {
 	Msg    string // what was expected
 }
 
+// Error says what could not be parsed, where, and what was expected.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("message: bad %s at offset %d: %s (in %q)", e.What, e.Offset, e.Msg, e.Input)
 }
