@@ -53,6 +53,7 @@ type JournalError struct {
 	Reason string
 }
 
+// Error names the journal line that could not be read and why.
 func (e *JournalError) Error() string {
 	return fmt.Sprintf("maildir: %s line %d: %s", JournalName, e.Line, e.Reason)
 }

@@ -56,6 +56,7 @@ type UIDListError struct {
 	Reason string
 }
 
+// Error names the uidlist line that could not be read and why.
 func (e *UIDListError) Error() string {
 	return fmt.Sprintf("maildir: %s line %d: %s", UIDListName, e.Line, e.Reason)
 }

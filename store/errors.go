@@ -44,6 +44,7 @@ type ModifiedError struct {
 	UIDs []UID
 }
 
+// Error says how many messages changed after the UNCHANGEDSINCE modseq.
 func (e *ModifiedError) Error() string {
 	return fmt.Sprintf("store: %d message(s) modified since the given modseq", len(e.UIDs))
 }
