@@ -1,13 +1,17 @@
 package mbox
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailstack/mailstack/store"
 )
 
 // FuzzSplit: the splitter terminates on any input, never returns more
@@ -76,6 +80,74 @@ func FuzzSplit(f *testing.F) {
 			if !bytes.Equal(got, want) && !strings.Contains(string(b), "\r") {
 				t.Fatalf("message %d: %q became %q", i, want, got)
 			}
+		}
+	})
+}
+
+// FuzzMeta: the metadata field parser. What SplitMeta keeps has no
+// metadata left; the streaming copy (copyContent) strips exactly what
+// SplitMeta does; flags survive FlagHeaders; a Base survives String.
+func FuzzMeta(f *testing.F) {
+	for _, s := range []string{
+		// Dovecot 2.3, first message and another.
+		"From: a@example.org\nSubject: one\nX-IMAPbase: 1795676964 0000000002 $Label1 Work\nX-UID: 1\nStatus: R\nX-Keywords: $Label1 Work                                 \nContent-Length: 19\nX-Status: F\n\nbody one\nFrom here\n",
+		"X-UID: 2\nStatus: \nX-Keywords:                                  \nX-Status: ATD\n\nbody\n",
+		// The pseudo message.
+		"Subject: DON'T DELETE THIS MESSAGE -- FOLDER INTERNAL DATA\nX-IMAP: 1795676964 0000000003 $Label1 Work   \nStatus: RO\n\ntext\n",
+		// mutt, folded fields, odd spacing, CRLF, no body.
+		"Status: RO\r\nX-Status: A\r\n\tF\r\nX-Keywords: a\r\n b\r\n\r\n",
+		"status:R\nx-uid :  4294967295\nX-UID: 4294967296\n",
+		"X-IMAPbase: 0 1\nX-IMAPbase: x y\nX-Keywords: \\Seen (bad) ok\n\n",
+		" leading continuation\nNot a field\n\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		header := data // up to and including the first blank line
+		for off := 0; off < len(data); {
+			line := data[off:]
+			if i := bytes.IndexByte(line, '\n'); i >= 0 {
+				line = line[:i+1]
+			}
+			off += len(line)
+			if string(line) == "\n" || string(line) == "\r\n" {
+				header = data[:off]
+				break
+			}
+		}
+		kept, m := SplitMeta(header)
+		if len(kept) > len(header) {
+			t.Fatalf("kept %d bytes of %d", len(kept), len(header))
+		}
+		again, m2 := SplitMeta(kept)
+		if !bytes.Equal(again, kept) || m2.UID != 0 || m2.Base != nil || len(m2.Flags) != 0 {
+			t.Fatalf("metadata left in %q: %+v", kept, m2)
+		}
+		if _, err := store.CanonicalFlags(m.Flags); err != nil {
+			t.Fatalf("invalid flags %v: %v", m.Flags, err)
+		}
+		_, back := SplitMeta(FlagHeaders(m.Flags))
+		if !slices.Equal(back.Flags, m.Flags) {
+			t.Fatalf("flags %v came back as %v", m.Flags, back.Flags)
+		}
+		if m.Base != nil {
+			b, err := ParseBase(m.Base.String())
+			if err != nil || b.UIDValidity != m.Base.UIDValidity || b.LastUID != m.Base.LastUID || !slices.Equal(b.Keywords, m.Base.Keywords) {
+				t.Fatalf("base %+v came back as %+v, %v", m.Base, b, err)
+			}
+		}
+		// The stream parser agrees, for headers that fit its buffer.
+		if len(header) >= bufSize {
+			return
+		}
+		var out bytes.Buffer
+		ci, err := copyContent(bufio.NewReaderSize(bytes.NewReader(data), bufSize), &out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append(slices.Clone(kept), data[len(header):]...)
+		if !bytes.Equal(out.Bytes(), want) || ci.size != int64(len(want)) || !slices.Equal(ci.meta.Flags, m.Flags) || ci.meta.UID != m.UID {
+			t.Fatalf("copyContent gave %q %+v, SplitMeta %q %+v", out.Bytes(), ci.meta, want, m)
 		}
 	})
 }

@@ -7,7 +7,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -66,7 +69,11 @@ func LockFile(ctx context.Context, f *os.File, path string, opts *LockOptions) (
 			if o.NoFcntl {
 				return nil
 			}
-			return l.takeFcntl(ctx)
+			if err := takeFcntl(ctx, l.f, syscall.F_WRLCK); err != nil {
+				return err
+			}
+			l.fcntlSet = true
+			return nil
 		},
 	}
 	if o.FcntlFirst {
@@ -108,14 +115,15 @@ func (l *Lock) takeDotlock(ctx context.Context, path string, stale time.Duration
 	}
 }
 
-func (l *Lock) takeFcntl(ctx context.Context) error {
-	flock := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: io.SeekStart}
+// takeFcntl takes an fcntl lock of type typ (F_RDLCK or F_WRLCK) on the
+// whole of f.
+func takeFcntl(ctx context.Context, f *os.File, typ int16) error {
+	flock := syscall.Flock_t{Type: typ, Whence: io.SeekStart}
 	wait := time.Millisecond
 	for {
 		// F_SETLK and retry, rather than F_SETLKW, so ctx can end the wait.
-		err := syscall.FcntlFlock(l.f.Fd(), syscall.F_SETLK, &flock)
+		err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &flock)
 		if err == nil {
-			l.fcntlSet = true
 			return nil
 		}
 		if !errors.Is(err, syscall.EAGAIN) && !errors.Is(err, syscall.EACCES) {
@@ -130,12 +138,30 @@ func (l *Lock) takeFcntl(ctx context.Context) error {
 	}
 }
 
+func unlockFcntl(f *os.File) error {
+	flock := syscall.Flock_t{Type: syscall.F_UNLCK, Whence: io.SeekStart}
+	return syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &flock)
+}
+
+// processLocks serialises this process's use of each mbox file. fcntl
+// locks belong to the process, and closing any descriptor of a file drops
+// all of them (POSIX fcntl(2)), so no goroutine may open and close an mbox
+// while another holds a lock on it.
+var processLocks sync.Map // absolute path → *sync.Mutex
+
+func processLock(path string) *sync.Mutex {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	mu, _ := processLocks.LoadOrStore(path, new(sync.Mutex))
+	return mu.(*sync.Mutex)
+}
+
 // Unlock releases the locks.
 func (l *Lock) Unlock() error {
 	var err error
 	if l.fcntlSet {
-		flock := syscall.Flock_t{Type: syscall.F_UNLCK, Whence: io.SeekStart}
-		err = syscall.FcntlFlock(l.f.Fd(), syscall.F_SETLK, &flock)
+		err = unlockFcntl(l.f)
 		l.fcntlSet = false
 	}
 	if l.dotlock != "" {
@@ -166,6 +192,9 @@ func Append(ctx context.Context, path string, r io.Reader, opts *AppendOptions) 
 	if opts != nil {
 		o = *opts
 	}
+	mu := processLock(path)
+	mu.Lock()
+	defer mu.Unlock()
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("mbox: %w", err)
@@ -176,13 +205,28 @@ func Append(ctx context.Context, path string, r io.Reader, opts *AppendOptions) 
 		return err
 	}
 	defer l.Unlock()
+	_, err = appendLocked(f, func(w *Writer) error { return w.WriteMessage(o.Sender, o.Date, r) })
+	return err
+}
+
+// appendLocked appends what write writes to f (open with O_APPEND and
+// locked), after the line ends needed for a From_ line to start a message
+// (RFC 4155 §2: a blank line before it), and fsyncs. It returns the offset
+// where write's output starts. If anything fails, f is truncated back to
+// its old length, so readers never see half a message.
+func appendLocked(f *os.File, write func(w *Writer) error) (int64, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("mbox: %w", err)
+		return 0, fmt.Errorf("mbox: %w", err)
 	}
 	old := st.Size()
+	pad, err := separatorNeeded(f, old)
+	if err != nil {
+		return 0, err
+	}
 	w := NewWriter(f)
-	err = w.WriteMessage(o.Sender, o.Date, r)
+	w.w.WriteString(pad)
+	err = write(w)
 	if err == nil {
 		err = w.Flush()
 	}
@@ -191,9 +235,29 @@ func Append(ctx context.Context, path string, r io.Reader, opts *AppendOptions) 
 	}
 	if err != nil {
 		if terr := f.Truncate(old); terr != nil {
-			return fmt.Errorf("mbox: append failed (%w) and truncating back failed: %v", err, terr)
+			return 0, fmt.Errorf("mbox: append failed (%w) and truncating back failed: %v", err, terr)
 		}
-		return fmt.Errorf("mbox: append: %w", err)
+		return 0, fmt.Errorf("mbox: append: %w", err)
 	}
-	return nil
+	return old + int64(len(pad)), nil
+}
+
+// separatorNeeded returns the line ends to write after a file of size n so
+// that it ends with a blank line (or is empty), as a From_ line needs.
+func separatorNeeded(f *os.File, n int64) (string, error) {
+	if n == 0 {
+		return "", nil
+	}
+	tail := make([]byte, min(n, 3))
+	if _, err := f.ReadAt(tail, n-int64(len(tail))); err != nil {
+		return "", fmt.Errorf("mbox: %w", err)
+	}
+	t := string(tail)
+	switch {
+	case t == "\n" || strings.HasSuffix(t, "\n\n") || strings.HasSuffix(t, "\n\r\n"):
+		return "", nil
+	case strings.HasSuffix(t, "\n"):
+		return "\n", nil
+	}
+	return "\n\n", nil
 }

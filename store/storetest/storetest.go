@@ -1,7 +1,9 @@
 // Package storetest is a conformance suite for implementations of package
 // store. An implementation's test calls Run with a function that returns a
 // fresh, empty store, and RunShared with one that returns two stores over
-// the same data (two processes' views):
+// the same data (two processes' views); a store that only serves what
+// other programs write (an mbox shared with an MDA) calls RunReadOnly
+// instead:
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) store.Store { return memstore.New() })
