@@ -75,7 +75,7 @@ func convert(ctx context.Context, src, mailbox, dst string) error {
 	if err != nil {
 		return err
 	}
-	bar := newProgress(int64(len(list)))
+	bar := newProgress(int64(len(list)), false, "messages")
 	start := time.Now()
 	w := mbox.NewWriter(out)
 	var size int64

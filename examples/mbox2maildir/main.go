@@ -76,7 +76,7 @@ func convert(ctx context.Context, src, dst, mailbox string, format mbox.Format) 
 		return err
 	}
 	defer mb.Close()
-	bar := newProgress(st.Size())
+	bar := newProgress(st.Size(), true, "converting")
 	start := time.Now()
 	rd := mbox.NewReader(in, &mbox.ReaderOptions{Format: format})
 	n, size := 0, int64(0)
