@@ -26,8 +26,16 @@
 // part at a time, and header keys match RFC 2047 decoded values; strings
 // are compared with Unicode simple case folding.
 //
-// Not yet supported: \Recent (RECENT is always 0, NEW and RECENT match
-// nothing); CONDSTORE, QRESYNC, SEARCHRES, SORT, THREAD, COMPRESS and
+// \Recent (RFC 3501 §2.3.2) is kept for IMAP4rev1 clients: the first
+// read-write session to learn of a message, at SELECT or as it arrives,
+// sees it as \Recent and gets RECENT responses; EXAMINE and IMAP4rev2
+// sessions take nothing away. The record of what was claimed lives in the
+// Server, per user and mailbox, not in the store: another process serving
+// the same mailboxes, or this one after a restart, does not share it, and
+// its first session sees every message as recent, as RFC 3501 §2.3.2
+// requires when it cannot be known.
+//
+// Not yet supported: CONDSTORE, QRESYNC, SEARCHRES, SORT, THREAD, COMPRESS and
 // NOTIFY (planned on the same session views).
 //
 // Standards:

@@ -87,7 +87,7 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 	}
 	if flagsChanged && !hasKind(items, fFlags) {
 		c.enc.Raw(" FLAGS ")
-		writeFlags(c, m.Flags)
+		c.writeMsgFlags(m.UID, m.Flags)
 	}
 	c.enc.Raw(")\r\n")
 	return c.enc.Err()
@@ -159,7 +159,7 @@ func (c *conn) writeItem(m *store.MessageInfo, it *fetchItem, p *prepared) {
 		e.Raw("UID ").Number(uint64(m.UID))
 	case fFlags:
 		e.Raw("FLAGS ")
-		writeFlags(c, m.Flags)
+		c.writeMsgFlags(m.UID, m.Flags)
 	case fInternalDate:
 		e.Raw(`INTERNALDATE "`).Raw(imapwire.FormatDateTime(m.InternalDate)).Byte('"')
 	case fSize:

@@ -142,7 +142,7 @@ func (c *conn) list(ref string, pats []string, o *listOpts) error {
 		c.enc.CRLF()
 		if len(o.status) > 0 && !containsFold(attrs, store.AttrNoSelect) {
 			// RFC 5819 §2: a failure to get the status is not an error.
-			if st, err := c.mailboxStatus(mb.Name); err == nil {
+			if st, err := c.mailboxStatus(mb.Name, o.status); err == nil {
 				c.writeStatus(mb.Name, st, o.status)
 			}
 		}

@@ -70,10 +70,14 @@ func (sm *searchMsg) match(k *searchKey) bool {
 		return k.set.Contains(uint32(sm.idx+1), uint32(len(sm.c.sel.uids)))
 	case "UID":
 		return k.set.Contains(uint32(m.UID), uint32(sm.c.sel.maxUID()))
-	case "ALL", "OLD":
-		return true // no \Recent is kept: OLD is everything
-	case "NEW", "RECENT":
-		return false
+	case "ALL":
+		return true
+	case "RECENT": // RFC 3501 §6.4.4
+		return sm.c.sel.isRecent(m.UID)
+	case "NEW":
+		return sm.c.sel.isRecent(m.UID) && !m.HasFlag(store.FlagSeen)
+	case "OLD":
+		return !sm.c.sel.isRecent(m.UID)
 	case "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "SEEN":
 		return m.HasFlag(`\` + k.op)
 	case "UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNSEEN":

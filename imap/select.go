@@ -26,7 +26,8 @@ func cmdSelect(c *conn, cmd *command) error {
 	}
 	c.enc.Raw("* ").Number(uint64(len(v.uids))).Raw(" EXISTS\r\n")
 	if !c.rev2 {
-		c.enc.Raw("* 0 RECENT\r\n") // RFC 3501 §7.3.2; \Recent is not kept
+		// RFC 3501 §7.3.2; RFC 9051 §E removed it from IMAP4rev2.
+		c.enc.Raw("* ").Number(uint64(v.recentCount())).Raw(" RECENT\r\n")
 	}
 	c.enc.Raw("* OK [UIDVALIDITY ").Number(uint64(v.uidValidity)).Raw("] UIDs valid\r\n")
 	c.enc.Raw("* OK [UIDNEXT ").Number(uint64(v.uidNext)).Raw("] Predicted next UID\r\n")
@@ -83,6 +84,8 @@ func (c *conn) open(name string, readOnly bool) (*opened, uint32, error) {
 		}
 		v.announceKeywordsQuiet(infos[i].Flags)
 	}
+	v.recentKey = c.recentKey(name)
+	c.takeRecent(&v.view, 0)
 	var ctx context.Context
 	ctx, v.cancel = context.WithCancel(c.ctx)
 	v.watch = mb.Watch(ctx)

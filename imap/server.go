@@ -89,6 +89,7 @@ type Server struct {
 	done      chan struct{} // closed by Shutdown
 	wg        sync.WaitGroup
 	nextID    atomic.Uint64
+	recent    recentTracker
 }
 
 // ErrServerClosed is returned by Serve after Shutdown or Close.

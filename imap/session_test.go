@@ -64,7 +64,7 @@ func TestNewKeywordAnnounced(t *testing.T) {
 	b.ok("STORE 1 +FLAGS ($Work)")
 	lines := a.ok("NOOP")
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "* FLAGS (") || !strings.Contains(lines[0], "$Work") ||
-		!strings.Contains(lines[1], "PERMANENTFLAGS") || lines[2] != `* 1 FETCH (UID 1 FLAGS ($Work))` {
+		!strings.Contains(lines[1], "PERMANENTFLAGS") || lines[2] != `* 1 FETCH (UID 1 FLAGS ($Work \Recent))` {
 		t.Fatalf("NOOP: %q", lines)
 	}
 	// Our own STORE is not echoed again by the change stream.
@@ -85,6 +85,9 @@ func TestIdleSeesDelivery(t *testing.T) {
 	}
 	ts.deliver(t, "u", "INBOX", msgN(2))
 	if l := a.line(); l != "* 2 EXISTS" {
+		t.Fatalf("got %q", l)
+	}
+	if l := a.line(); l != "* 2 RECENT" { // RFC 3501 §7.3.2
 		t.Fatalf("got %q", l)
 	}
 	a.send("DONE")

@@ -27,7 +27,7 @@ func cmdStatus(c *conn, cmd *command) error {
 		}) || !c.endArgs() {
 		return nil
 	}
-	st, err := c.mailboxStatus(name)
+	st, err := c.mailboxStatus(name, items)
 	if err != nil {
 		return err
 	}
@@ -35,16 +35,41 @@ func cmdStatus(c *conn, cmd *command) error {
 	return nil
 }
 
-func (c *conn) mailboxStatus(name string) (store.Status, error) {
-	mb, err := c.st.OpenMailbox(c.ctx, name)
-	if err != nil {
-		return store.Status{}, err
-	}
-	defer mb.Close()
-	return mb.Status(c.ctx)
+// mailboxStatus is a store.Status with, when items ask for RECENT, the
+// number of messages no session has claimed as \Recent.
+type mailboxStatus struct {
+	store.Status
+	recent int
 }
 
-func (c *conn) writeStatus(name string, st store.Status, items []string) {
+func (c *conn) mailboxStatus(name string, items []string) (mailboxStatus, error) {
+	mb, err := c.st.OpenMailbox(c.ctx, name)
+	if err != nil {
+		return mailboxStatus{}, err
+	}
+	defer mb.Close()
+	st, err := mb.Status(c.ctx)
+	if err != nil || !containsFold(items, "RECENT") {
+		return mailboxStatus{Status: st}, err
+	}
+	ms := mailboxStatus{Status: st, recent: st.Messages}
+	// RFC 3501 §6.3.10: the messages that would be \Recent to a session
+	// selecting the mailbox now.
+	switch claimed := c.srv.recent.claimed(c.recentKey(name), st.UIDValidity); {
+	case claimed == 0:
+	case st.UIDNext == 0 || claimed >= st.UIDNext-1:
+		ms.recent = 0
+	default:
+		infos, err := mb.List(c.ctx, store.UIDSet{{Start: claimed + 1, Stop: store.MaxUID}})
+		if err != nil {
+			return mailboxStatus{}, err
+		}
+		ms.recent = len(infos)
+	}
+	return ms, nil
+}
+
+func (c *conn) writeStatus(name string, st mailboxStatus, items []string) {
 	c.enc.Raw("* STATUS ").Mailbox(name).Raw(" (")
 	for i, it := range items {
 		if i > 0 {
@@ -65,7 +90,7 @@ func (c *conn) writeStatus(name string, st store.Status, items []string) {
 		case "SIZE":
 			c.enc.Number(uint64(st.Size))
 		case "RECENT":
-			c.enc.Number(0)
+			c.enc.Number(uint64(st.recent))
 		}
 	}
 	c.enc.Raw(")\r\n")

@@ -63,7 +63,7 @@ func cmdStore(c *conn, cmd *command) error {
 			c.enc.Raw("UID ").Number(uint64(m.UID)).SP()
 		}
 		c.enc.Raw("FLAGS ")
-		writeFlags(c, m.Flags)
+		c.writeMsgFlags(m.UID, m.Flags)
 		c.enc.Raw(")\r\n")
 	}
 	return nil

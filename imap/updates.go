@@ -61,14 +61,19 @@ func (v *view) poll(c *conn, allowExpunge bool) error {
 		}
 	}
 	if len(added) > 0 {
+		from := len(v.uids)
 		v.uids = append(v.uids, added...)
+		c.takeRecent(v, from)
 		c.enc.Raw("* ").Number(uint64(len(v.uids))).Raw(" EXISTS\r\n")
+		if !c.rev2 {
+			c.enc.Raw("* ").Number(uint64(v.recentCount())).Raw(" RECENT\r\n") // RFC 3501 §7.3.2
+		}
 	}
 	v.announceKeywords(c, changed)
 	for _, m := range changed {
 		if s := v.seq(m.UID); s > 0 {
 			c.enc.Raw("* ").Number(uint64(s)).Raw(" FETCH (UID ").Number(uint64(m.UID)).Raw(" FLAGS ")
-			writeFlags(c, m.Flags)
+			c.writeMsgFlags(m.UID, m.Flags)
 			c.enc.Raw(")\r\n")
 		}
 	}
@@ -134,6 +139,20 @@ func (v *view) writeFlagsResponses(c *conn) {
 		c.enc.Raw(f).SP()
 	}
 	c.enc.Raw(`\*)] Flags permitted` + "\r\n")
+}
+
+// writeMsgFlags writes a message's flag list, with \Recent for an
+// IMAP4rev1 session it is recent in (RFC 3501 §2.3.2).
+func (c *conn) writeMsgFlags(uid store.UID, flags []string) {
+	if c.rev2 || !c.sel.isRecent(uid) {
+		writeFlags(c, flags)
+		return
+	}
+	c.enc.Byte('(')
+	for _, f := range flags {
+		c.enc.Raw(f).SP()
+	}
+	c.enc.Raw(`\Recent)`)
 }
 
 func writeFlags(c *conn, flags []string) {

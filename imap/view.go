@@ -27,9 +27,14 @@ type view struct {
 	reported map[store.UID]store.ModSeq
 	// sizes caches RFC822.SIZE in CRLF form, which costs a read of the
 	// message to find (stores report the stored size).
-	sizes  map[store.UID]int64
-	watch  <-chan struct{}
-	cancel context.CancelFunc
+	sizes map[store.UID]int64
+	// recent holds the UIDs that are \Recent in this session (RFC 3501
+	// §2.3.2), ascending ranges; recentKey names the mailbox for the
+	// Server's recentTracker.
+	recent    store.UIDSet
+	recentKey recentKey
+	watch     <-chan struct{}
+	cancel    context.CancelFunc
 }
 
 func (v *view) close() {

@@ -53,6 +53,9 @@ mailbox.Maildir(mdir, create=False).add(b'Subject: idle\n\nhi\n')
 M.sock.settimeout(10)
 line = M.readline()
 assert line.strip() == b'* 1 EXISTS', line
+# RFC 3501 §7.3.2: the idling session is the first to see it: \Recent.
+line = M.readline()
+assert line.strip() == b'* 1 RECENT', line
 M.send(b'DONE\r\n')
 line = M.readline()
 assert line.startswith(tag + b' OK'), line
