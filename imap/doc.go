@@ -35,6 +35,17 @@
 // its first session sees every message as recent, as RFC 3501 §2.3.2
 // requires when it cannot be known.
 //
+// LIST returns the levels of the hierarchy that hold mailboxes without
+// being one (\Noselect to IMAP4rev1, \NonExistent with RFC 5258 syntax
+// or IMAP4rev2), and LIST (SUBSCRIBED) and LSUB the subscriptions whose
+// mailbox is gone, when the store can list them: a store.Store that also
+// has the method
+//
+//	Subscriptions(ctx context.Context) ([]string, error)
+//
+// returning every subscribed name. Otherwise only subscribed mailboxes
+// that exist are known.
+//
 // Not yet supported: CONDSTORE, QRESYNC, SEARCHRES, SORT, THREAD, COMPRESS and
 // NOTIFY (planned on the same session views).
 //

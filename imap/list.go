@@ -14,6 +14,10 @@ type listOpts struct {
 	retSubscribed  bool // RETURN (SUBSCRIBED)
 	retChildren    bool // RETURN (CHILDREN); always on, RFC 3348
 	status         []string
+	// extended is true when the command used the syntax of RFC 5258
+	// (options or a pattern list): a missing parent is then
+	// \NonExistent, as in IMAP4rev2, rather than \Noselect.
+	extended bool
 }
 
 // LIST, RFC 9051 §6.3.9 with LIST-EXTENDED (RFC 5258), LIST-STATUS
@@ -25,8 +29,11 @@ func cmdList(c *conn, cmd *command) error {
 	if !c.dec.ExpectSP() {
 		return nil
 	}
-	if c.dec.List(func() bool { return c.listSelectOpt(&o) }) && !c.dec.ExpectSP() {
-		return nil
+	if c.dec.List(func() bool { return c.listSelectOpt(&o) }) {
+		o.extended = true
+		if !c.dec.ExpectSP() {
+			return nil
+		}
 	}
 	if c.dec.Err() != nil || !c.dec.ExpectMailbox(&ref) || !c.dec.ExpectSP() {
 		return nil
@@ -39,11 +46,16 @@ func cmdList(c *conn, cmd *command) error {
 		pats = append(pats, p)
 		return true
 	}
-	if !c.dec.List(readPat) && (c.dec.Err() != nil || !readPat()) {
+	if c.dec.List(readPat) {
+		o.extended = true
+	} else if c.dec.Err() != nil || !readPat() {
 		return nil
 	}
-	if c.dec.SP() && !c.listReturnOpts(&o) {
-		return nil
+	if c.dec.SP() {
+		o.extended = true
+		if !c.listReturnOpts(&o) {
+			return nil
+		}
 	}
 	if !c.endArgs() {
 		return nil
@@ -114,36 +126,27 @@ func (c *conn) list(ref string, pats []string, o *listOpts) error {
 		c.enc.Raw(`* LIST (\Noselect) `).String(string(delim)).Raw(` ""` + "\r\n")
 		return nil
 	}
-	boxes, err := c.st.Mailboxes(c.ctx)
-	if err != nil {
-		return err
-	}
 	for i := range pats {
 		pats[i] = store.NormalizeInbox(joinRef(ref, pats[i], delim), delim)
 	}
-	for _, mb := range boxes {
-		if !matchAny(pats, mb.Name, delim) {
+	tree, err := c.listTree(pats)
+	if err != nil {
+		return err
+	}
+	for _, e := range tree.sorted() {
+		if !e.listed(o) || !matchAny(pats, e.name, delim) {
 			continue
 		}
-		attrs, subChild := listAttrs(boxes, mb, delim)
-		if o.subscribedOnly && !mb.Subscribed && !(o.recursive && subChild) {
-			continue
-		}
-		if o.specialUseOnly && !hasSpecialUse(attrs) {
-			continue
-		}
-		if o.retSubscribed && mb.Subscribed {
-			attrs = append(attrs, `\Subscribed`)
-		}
-		c.enc.Raw("* LIST (").Raw(strings.Join(attrs, " ")).Raw(") ").String(string(delim)).SP().Mailbox(mb.Name)
-		if o.recursive && subChild && !mb.Subscribed {
-			c.enc.Raw(` ("CHILDINFO" ("SUBSCRIBED"))`)
+		attrs := e.listAttrs(o, o.extended || c.rev2)
+		c.enc.Raw("* LIST (").Raw(strings.Join(attrs, " ")).Raw(") ").String(string(delim)).SP().Mailbox(e.name)
+		if o.recursive && e.subBelow {
+			c.enc.Raw(` ("CHILDINFO" ("SUBSCRIBED"))`) // RFC 5258 §3.5
 		}
 		c.enc.CRLF()
-		if len(o.status) > 0 && !containsFold(attrs, store.AttrNoSelect) {
+		if len(o.status) > 0 && e.exists && !containsFold(attrs, store.AttrNoSelect) {
 			// RFC 5819 §2: a failure to get the status is not an error.
-			if st, err := c.mailboxStatus(mb.Name, o.status); err == nil {
-				c.writeStatus(mb.Name, st, o.status)
+			if st, err := c.mailboxStatus(e.name, o.status); err == nil {
+				c.writeStatus(e.name, st, o.status)
 			}
 		}
 	}
@@ -158,32 +161,6 @@ func joinRef(ref, pat string, delim rune) string {
 		return ref + strings.TrimPrefix(pat, d)
 	}
 	return ref + pat
-}
-
-// listAttrs returns the attributes of mb: the store's, with \HasChildren
-// or \HasNoChildren computed here (RFC 3348), and whether a child is
-// subscribed (RFC 5258 CHILDINFO).
-func listAttrs(boxes []store.MailboxInfo, mb store.MailboxInfo, delim rune) ([]string, bool) {
-	var attrs []string
-	for _, a := range mb.Attrs {
-		if !equalFold(a, store.AttrHasChildren) && !equalFold(a, store.AttrHasNoChild) {
-			attrs = append(attrs, a)
-		}
-	}
-	prefix := mb.Name + string(delim)
-	children, subChild := false, false
-	for _, b := range boxes {
-		if strings.HasPrefix(b.Name, prefix) {
-			children = true
-			subChild = subChild || b.Subscribed
-		}
-	}
-	if children {
-		attrs = append(attrs, store.AttrHasChildren)
-	} else {
-		attrs = append(attrs, store.AttrHasNoChild)
-	}
-	return attrs, subChild
 }
 
 func hasSpecialUse(attrs []string) bool {
@@ -240,15 +217,22 @@ func cmdLsub(c *conn, cmd *command) error {
 		return nil
 	}
 	delim := c.st.Delimiter()
-	boxes, err := c.st.Mailboxes(c.ctx)
+	pat = store.NormalizeInbox(joinRef(ref, pat, delim), delim)
+	tree, err := c.listTree([]string{pat})
 	if err != nil {
 		return err
 	}
-	pat = store.NormalizeInbox(joinRef(ref, pat, delim), delim)
-	for _, mb := range boxes {
-		if mb.Subscribed && matchPattern(pat, mb.Name, delim) {
-			c.enc.Raw("* LSUB () ").String(string(delim)).SP().Mailbox(mb.Name).CRLF()
+	for _, e := range tree.sorted() {
+		if !(e.subscribed || e.subBelow) || !matchPattern(pat, e.name, delim) {
+			continue
 		}
+		// RFC 3501 §6.3.9: a level above subscribed names that "%"
+		// stops at is returned with \Noselect.
+		attrs := "()"
+		if !e.subscribed {
+			attrs = `(\Noselect)`
+		}
+		c.enc.Raw("* LSUB ").Raw(attrs).SP().String(string(delim)).SP().Mailbox(e.name).CRLF()
 	}
 	return nil
 }
