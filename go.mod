@@ -3,6 +3,7 @@ module github.com/mailstack/mailstack
 go 1.26.0
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
 	github.com/schollz/progressbar/v3 v3.19.1
