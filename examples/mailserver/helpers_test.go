@@ -160,13 +160,25 @@ func writeFile(t *testing.T, path, data string) {
 // the test if it fails.
 func command(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, testpeer.Need(t, name), args...).CombinedOutput()
+	out, err := runCommand(testpeer.Need(t, name), args...)
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
-	return string(out)
+	return out
+}
+
+// runCommand runs a program and returns its combined output.
+func runCommand(name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	return string(out), err
+}
+
+// passwordOf is the password tests give a user: the local part and "-pw".
+func passwordOf(user string) string {
+	local, _, _ := strings.Cut(user, "@")
+	return local + "-pw"
 }
 
 // submit sends a message with swaks over submission (STARTTLS, AUTH
@@ -210,6 +222,9 @@ func replyOf(err error) string {
 func mustPath(t *testing.T, s string) envelope.Path {
 	t.Helper()
 	p, err := envelope.ParseReversePath(s, envelope.ParseOptions{})
+	if err != nil {
+		p, err = envelope.ParseForwardPath(s, envelope.ParseOptions{}) // <Postmaster>
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
