@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -34,8 +35,9 @@ type DeliverOptions struct {
 // it, and returns the new file's name in dir/new:
 //
 //  1. create tmp/<unique> with O_EXCL, write, fsync, close;
-//  2. link it into new/<unique>,S=<size>, which fails rather than
-//     overwrite, and remove the tmp/ name;
+//  2. rename it to new/<unique>,S=<size> without ever replacing a file
+//     (renameat2 RENAME_NOREPLACE; link and unlink where the file system
+//     lacks it);
 //  3. fsync new/, so the name survives a power failure.
 //
 // It is safe to call from many goroutines and processes at once. UIDs are
@@ -45,18 +47,41 @@ func Deliver(ctx context.Context, dir string, r io.Reader, opts *DeliverOptions)
 	if opts != nil {
 		o = *opts
 	}
-	if err := ensureMaildir(dir); err != nil {
+	if err := ensureMaildirOnce(dir); err != nil {
 		return "", err
 	}
 	tmp, base, err := writeTemp(ctx, dir, hostname(o.Hostname), r, o.MaxSize)
+	if errors.Is(err, os.ErrNotExist) {
+		// Removed since it was made (r is not read yet): make it again.
+		ensured.Delete(dir)
+		if err = ensureMaildirOnce(dir); err == nil {
+			tmp, base, err = writeTemp(ctx, dir, hostname(o.Hostname), r, o.MaxSize)
+		}
+	}
 	if err != nil {
 		return "", err
 	}
 	name, err := linkUnique(tmp, filepath.Join(dir, "new"), base, "")
 	if err != nil {
+		ensured.Delete(dir)
 		return "", err
 	}
 	return name, nil
+}
+
+// ensured holds the Maildirs Deliver has made sure of in this process, so
+// that deliveries do not stat tmp/, new/ and cur/ each time.
+var ensured sync.Map // dir → struct{}
+
+func ensureMaildirOnce(dir string) error {
+	if _, ok := ensured.Load(dir); ok {
+		return nil
+	}
+	if err := ensureMaildir(dir); err != nil {
+		return err
+	}
+	ensured.Store(dir, struct{}{})
+	return nil
 }
 
 func ensureMaildir(dir string) error {
@@ -73,8 +98,18 @@ func ensureMaildir(dir string) error {
 // control characters, which would confuse the info part.
 func hostname(h string) string {
 	if h == "" {
-		h, _ = os.Hostname()
+		return systemHost()
 	}
+	return sanitizeHost(h)
+}
+
+// systemHost is the sanitised os.Hostname(), read once per process.
+var systemHost = sync.OnceValue(func() string {
+	h, _ := os.Hostname()
+	return sanitizeHost(h)
+})
+
+func sanitizeHost(h string) string {
 	var b strings.Builder
 	for i := 0; i < len(h); i++ {
 		switch c := h[i]; {
@@ -129,7 +164,11 @@ func writeTemp(ctx context.Context, dir, host string, r io.Reader, max int64) (t
 	if max > 0 {
 		src = io.LimitReader(r, max+1)
 	}
-	n, err := io.Copy(f, ctxReader{ctx, src})
+	buf := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(buf)
+	// The plain Writer keeps io.CopyBuffer from os.File.ReadFrom, which
+	// would allocate a buffer of its own.
+	n, err := io.CopyBuffer(struct{ io.Writer }{f}, ctxReader{ctx, src}, *buf)
 	if err != nil {
 		return "", "", fmt.Errorf("maildir: writing message: %w", err)
 	}
@@ -145,6 +184,8 @@ func writeTemp(ctx context.Context, dir, host string, r io.Reader, max int64) (t
 	return tmp, base + ",S=" + strconv.FormatInt(n, 10), nil
 }
 
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
 // ctxReader stops a copy when ctx ends.
 type ctxReader struct {
 	ctx context.Context
@@ -158,13 +199,13 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// linkUnique links tmp into dir as base+info without ever replacing an
-// existing file (link(2) fails with EEXIST), removes tmp, and fsyncs dir.
-// On a name clash it picks a new base. It returns the final name.
+// linkUnique moves tmp into dir as base+info without ever replacing an
+// existing file, and fsyncs dir. On a name clash it picks a new base. It
+// returns the final name.
 func linkUnique(tmp, dir, base, info string) (string, error) {
 	name := base + info
 	for try := 0; ; try++ {
-		err := os.Link(tmp, filepath.Join(dir, name))
+		err := moveNoReplace(tmp, filepath.Join(dir, name))
 		if err == nil {
 			break
 		}
@@ -176,13 +217,23 @@ func linkUnique(tmp, dir, base, info string) (string, error) {
 		// distinguishing counter.
 		name = base + "_" + strconv.FormatUint(deliveryCounter.Add(1), 10) + info
 	}
-	if err := os.Remove(tmp); err != nil {
-		return "", fmt.Errorf("maildir: %w", err)
-	}
 	if err := syncDir(dir); err != nil {
 		return "", err
 	}
 	return name, nil
+}
+
+// moveNoReplace moves tmp to path, failing (os.ErrExist) rather than
+// replacing a file: one rename with RENAME_NOREPLACE, or else link(2),
+// which never replaces, and unlink of tmp.
+func moveNoReplace(tmp, path string) error {
+	if ok, err := renameNoReplace(tmp, path); ok {
+		return err
+	}
+	if err := os.Link(tmp, path); err != nil {
+		return err
+	}
+	return os.Remove(tmp)
 }
 
 func syncDir(dir string) error {

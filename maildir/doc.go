@@ -14,9 +14,10 @@
 //
 // Layout and compatibility:
 //
-//   - Delivery writes tmp/<sec>.M<usec>P<pid>Q<n>.<host>, fsyncs it, links
-//     it into new/ as <name>,S=<size> (never replacing a file) and fsyncs
-//     new/. Nothing half-written is ever visible in new/ or cur/.
+//   - Delivery writes tmp/<sec>.M<usec>P<pid>Q<n>.<host>, fsyncs it, renames
+//     it into new/ as <name>,S=<size> without ever replacing a file
+//     (renameat2 RENAME_NOREPLACE, else link and unlink) and fsyncs new/.
+//     Nothing half-written is ever visible in new/ or cur/.
 //   - A reader numbers new files in delivery order: by the seconds,
 //     microseconds and Q counter of their names compared as numbers (as
 //     Dovecot sorts them), and only once every file delivered before them

@@ -151,3 +151,98 @@ func FuzzMeta(f *testing.F) {
 		}
 	})
 }
+
+// refSplit is a plain, whole-input statement of how a Reader splits an
+// mbox (RFC 4155 §2): leading blank lines skipped; a From_ line starts a
+// message only after a blank line, which belongs to the separator (as does
+// a blank line at the very end); mboxrd drops one '>' of ^>+From .
+func refSplit(data []byte, format Format) ([][]byte, error) {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	full := func(l []byte) bool { return len(l) > 0 && l[len(l)-1] == '\n' }
+	i := 0
+	for i < len(lines) && isBlank(lines[i]) {
+		i++
+	}
+	if i == len(lines) {
+		return nil, io.EOF
+	}
+	if !bytes.HasPrefix(lines[i], []byte("From ")) || !full(lines[i]) {
+		return nil, ErrNotMbox
+	}
+	var msgs [][]byte
+	cur, held := []byte{}, []byte(nil)
+	for _, l := range lines[i+1:] {
+		switch {
+		case isBlank(l):
+			cur = append(cur, held...)
+			held = l
+			continue
+		case held != nil && full(l) && bytes.HasPrefix(l, []byte("From ")):
+			msgs = append(msgs, cur)
+			cur, held = []byte{}, nil
+			continue
+		}
+		cur = append(cur, held...)
+		held = nil
+		if format == MboxRD && isQuotedFrom(l) {
+			l = l[1:]
+		}
+		cur = append(cur, l...)
+	}
+	return append(msgs, cur), nil
+}
+
+// FuzzSplitReference: the streaming Reader, whatever its buffering and
+// fast paths, splits like refSplit, read with any size of Read.
+func FuzzSplitReference(f *testing.F) {
+	for _, s := range []string{
+		"From a\n\nFrom b\n\n",
+		"\r\n\nFrom a\r\nx\r\n\r\nFrom b\r\n>From c\n>>From d\nFrom e\n\n\n",
+		"From a\nFrom b\n\n>From\n>From \n\nFrom",
+		"From a\n" + strings.Repeat("line of body text\n", 5000) + "\nFrom b\n" + strings.Repeat(">", 3000) + "From x\n",
+		"From a\n\n\n\n\nFrom b\n\r\n\r\nFrom c\n\nFrom d",
+	} {
+		f.Add([]byte(s), uint8(0), uint16(7))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, format uint8, readSize uint16) {
+		for l := range bytes.Lines(data) {
+			if len(l) >= bufSize-8 {
+				return // lines longer than the buffer are split in pieces
+			}
+		}
+		fm := []Format{MboxRD, MboxO}[format%2]
+		want, wantErr := refSplit(data, fm)
+		rd := NewReader(struct{ io.Reader }{bytes.NewReader(data)}, &ReaderOptions{Format: fm})
+		p := make([]byte, 1+int(readSize)%70000)
+		for i := 0; ; i++ {
+			m, err := rd.Next()
+			if err != nil {
+				if i != len(want) || (i == 0 && err != wantErr) {
+					t.Fatalf("Next %d: %v; reference has %d messages, %v", i, err, len(want), wantErr)
+				}
+				return
+			}
+			var got []byte
+			for {
+				n, err := m.Body.Read(p)
+				got = append(got, p[:n]...)
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if i >= len(want) || !bytes.Equal(got, want[i]) {
+				var w []byte
+				if i < len(want) {
+					w = want[i]
+				}
+				t.Fatalf("message %d: %q, reference %q", i, got, w)
+			}
+		}
+	})
+}

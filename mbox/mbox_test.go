@@ -201,3 +201,36 @@ func TestStaleDotlock(t *testing.T) {
 		t.Error("fresh lock ignored")
 	}
 }
+
+// The asctime fast path agrees with time.Parse (RFC 4155 §2 From_ dates).
+func TestParseANSIC(t *testing.T) {
+	for _, s := range []string{
+		"Mon Jan  2 15:04:05 2006", "Thu Nov 26 07:09:24 2026", "Fri Feb 29 00:00:00 2008",
+		"Sat Feb 29 00:00:00 2009", "Mon Jan 32 00:00:00 2006", "Mon Jan  2 24:00:00 2006",
+		"Mon Jan  2 15:04:60 2006", "Xyz Jan  2 15:04:05 2006", "Mon Foo  2 15:04:05 2006",
+		"Mon Jan 02 15:04:05 2006", "Mon Jan  2 15:04:05 20O6", "Mon Jan  2 15:04:05 -0700",
+		"Mon Jan 2 15:04:05 2006", "Mon Jan  0 15:04:05 2006", "Mon an  2 15:04:05 20066",
+	} {
+		want, err := time.Parse(time.ANSIC, s)
+		got, ok := parseANSIC(s)
+		if ok && (err != nil || !got.Equal(want)) || !ok && err == nil && len(s) == 24 {
+			t.Errorf("parseANSIC(%q) = %v %v; time.Parse %v %v", s, got, ok, want, err)
+		}
+		if _, d := parseFromLine("a@x " + s); err == nil && !d.Equal(want) {
+			t.Errorf("parseFromLine(%q) date %v, want %v", s, d, want)
+		}
+	}
+}
+
+func TestUnixDays(t *testing.T) {
+	for y := 0; y <= 2400; y += 7 {
+		for m := time.January; m <= time.December; m++ {
+			for _, d := range []int{1, 15, daysIn(m, y)} {
+				want := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+				if got := unixDays(y, m, d); got != want {
+					t.Fatalf("unixDays(%d-%d-%d) = %d, want %d", y, m, d, got, want)
+				}
+			}
+		}
+	}
+}

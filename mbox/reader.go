@@ -34,7 +34,8 @@ type ReaderOptions struct {
 	Format Format
 }
 
-// Message is one message of an mbox, valid until the next call of Next.
+// Message is one message of an mbox, valid until the next call of Next,
+// which reuses it.
 type Message struct {
 	// Sender is the envelope sender from the From_ line ("MAILER-DAEMON"
 	// and the like included); empty if the line had none.
@@ -62,14 +63,17 @@ const bufSize = 64 << 10
 // Reader splits an mbox into messages, streaming each. It never holds more
 // than one buffer (64 KiB) of input, however long the lines.
 type Reader struct {
-	br     *bufio.Reader
-	ra     io.ReaderAt // for Content-Length checks; nil if the input is not one
-	format Format
-	off    int64 // input offset of the next unread byte
-	next   []byte
-	nextAt int64
-	cur    *body
-	err    error
+	br      *bufio.Reader
+	ra      io.ReaderAt // for Content-Length checks; nil if the input is not one
+	format  Format
+	off     int64  // input offset of the next unread byte
+	next    []byte // the From_ line of the next message, nil if not read
+	nextAt  int64
+	nextBuf []byte
+	msg     Message
+	body    body
+	cur     *body
+	err     error
 }
 
 // NewReader returns a Reader of r. If r is also an io.ReaderAt (an
@@ -97,6 +101,12 @@ func (r *Reader) readLine() (line []byte, full bool, err error) {
 	return line, err == nil, err
 }
 
+// setNext keeps the From_ line of the next message, found at offset at.
+func (r *Reader) setNext(line []byte, at int64) {
+	r.nextBuf = append(r.nextBuf[:0], line...)
+	r.next, r.nextAt = r.nextBuf, at
+}
+
 // Next advances to the next message. It returns io.EOF after the last.
 // The previous message's Body is drained first.
 func (r *Reader) Next() (*Message, error) {
@@ -116,11 +126,16 @@ func (r *Reader) Next() (*Message, error) {
 			return nil, err
 		}
 	}
-	m := &Message{FromLine: strings.TrimRight(string(r.next[5:]), "\r\n"), Offset: r.nextAt}
+	// The Message and its body are reused: both are valid only until
+	// the next call, and allocating them for each message costs more
+	// than splitting it.
+	pb, bb := r.body.pendBuf, r.body.blankBuf
+	r.body = body{r: r, atStart: true, header: r.ra != nil, clen: -1, counted: -1, pendBuf: pb[:0], blankBuf: bb[:0]}
+	r.msg = Message{FromLine: string(bytes.TrimRight(r.next[5:], "\r\n")), Offset: r.nextAt, Body: &r.body}
+	m := &r.msg
 	m.Sender, m.Date = parseFromLine(m.FromLine)
 	r.next = nil
-	r.cur = &body{r: r, atStart: true, header: r.ra != nil, clen: -1, counted: -1}
-	m.Body = r.cur
+	r.cur = &r.body
 	return m, nil
 }
 
@@ -141,7 +156,7 @@ func (r *Reader) first() error {
 			}
 			return ErrNotMbox
 		}
-		r.next, r.nextAt = bytes.Clone(line), at
+		r.setNext(line, at)
 		return nil
 	}
 }
@@ -155,12 +170,80 @@ func isBlank(line []byte) bool {
 func parseFromLine(s string) (string, time.Time) {
 	sender, rest, _ := strings.Cut(s, " ")
 	rest = strings.TrimSpace(rest)
+	if t, ok := parseANSIC(rest); ok {
+		return sender, t
+	}
 	for _, layout := range []string{time.ANSIC, "Mon Jan _2 15:04:05 MST 2006", "Mon Jan _2 15:04:05 -0700 2006", "Mon Jan _2 15:04 2006"} {
 		if t, err := time.Parse(layout, rest); err == nil {
 			return sender, t
 		}
 	}
 	return sender, time.Time{}
+}
+
+// parseANSIC parses "Mon Jan _2 15:04:05 2006" (asctime, what nearly
+// every From_ line holds) without time.Parse, which costs more than
+// splitting the message. It checks the fields' ranges as time.Parse does;
+// anything else is left to time.Parse.
+func parseANSIC(s string) (time.Time, bool) {
+	// "Mon Jan _2 15:04:05 2006": fixed columns.
+	if len(s) != 24 || s[3] != ' ' || s[7] != ' ' || s[10] != ' ' || s[13] != ':' || s[16] != ':' || s[19] != ' ' {
+		return time.Time{}, false
+	}
+	month := strings.Index("JanFebMarAprMayJunJulAugSepOctNovDec", s[4:7])
+	if month < 0 || month%3 != 0 || strings.Index("SunMonTueWedThuFriSat", s[:3])%3 != 0 {
+		return time.Time{}, false
+	}
+	num := func(f string) int {
+		n := 0
+		for i := 0; i < len(f); i++ {
+			c := f[i]
+			if c == ' ' && i == 0 && len(f) == 2 {
+				continue // the day's padding
+			}
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	day, hh, mm, ss, year := num(s[8:10]), num(s[11:13]), num(s[14:16]), num(s[17:19]), num(s[20:24])
+	m := time.Month(month/3 + 1)
+	if day < 1 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59 || year < 0 || day > daysIn(m, year) {
+		return time.Time{}, false
+	}
+	return time.Unix(unixDays(year, m, day)*86400+int64(hh*3600+mm*60+ss), 0).UTC(), true
+}
+
+// unixDays returns the days from 1970-01-01 to the date (proleptic
+// Gregorian), by the days-from-civil method.
+func unixDays(y int, m time.Month, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (int(m) + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+func daysIn(m time.Month, year int) int {
+	switch m {
+	case time.February:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 // body is the streaming reader of one message.
@@ -175,6 +258,12 @@ type body struct {
 	clen     int64 // Content-Length, -1 if none
 	counted  int64 // bytes left in Content-Length mode, -1 if not in it
 	done     bool
+
+	// The scanner's decision (see scan): plain bytes to copy out, then
+	// act on the sepLen bytes after them.
+	plain  int
+	act    action
+	sepLen int
 }
 
 func (b *body) Read(p []byte) (int, error) {
@@ -188,6 +277,13 @@ func (b *body) Read(p []byte) (int, error) {
 		}
 		if b.done {
 			break
+		}
+		if !b.header && b.counted <= 0 && b.blank == nil {
+			// The line-free fast path; it returns io.EOF itself.
+			if n > 0 {
+				return n, nil
+			}
+			return b.scan(p)
 		}
 		if err := b.fill(); err != nil {
 			return n, err
@@ -204,9 +300,6 @@ func (b *body) fill() error {
 	r := b.r
 	if b.counted > 0 {
 		return b.fillCounted()
-	}
-	if b.fast() {
-		return nil
 	}
 	at := r.off
 	line, full, err := r.readLine()
@@ -241,7 +334,7 @@ func (b *body) fill() error {
 	}
 	// RFC 4155 §2: a From_ line starts a message only after a blank line.
 	if full && b.blank != nil && bytes.HasPrefix(line, []byte("From ")) {
-		r.next, r.nextAt = bytes.Clone(line), at
+		r.setNext(line, at)
 		b.done = true
 		return nil
 	}
@@ -260,43 +353,6 @@ func (b *body) fill() error {
 	}
 	b.atStart = full
 	return nil
-}
-
-// fast takes, in one piece, the run of buffered complete lines that need
-// no decision: lines that are not blank and start with neither '>' nor
-// 'F'. Most of a message is such lines.
-func (b *body) fast() bool {
-	r := b.r
-	if !b.atStart || b.blank != nil || b.header || r.br.Buffered() == 0 {
-		return false
-	}
-	buf, _ := r.br.Peek(r.br.Buffered())
-	if c := buf[0]; c == '\n' || c == '\r' || c == '>' || c == 'F' {
-		return false
-	}
-	end := -1
-	for i := 0; ; {
-		j := bytes.IndexByte(buf[i:], '\n')
-		if j < 0 {
-			break
-		}
-		end = i + j
-		if end+1 >= len(buf) {
-			break
-		}
-		if c := buf[end+1]; c == '\n' || c == '\r' || c == '>' || c == 'F' {
-			break
-		}
-		i = end + 1
-	}
-	if end < 0 {
-		return false
-	}
-	b.pending = append(b.pendBuf[:0], buf[:end+1]...)
-	b.pendBuf = b.pending
-	r.br.Discard(end + 1)
-	r.off += int64(end + 1)
-	return true
 }
 
 // isQuotedFrom matches ^>+From  (mboxrd quoting).
@@ -371,7 +427,7 @@ func (b *body) fillCounted() error {
 				continue
 			}
 			if bytes.HasPrefix(line, []byte("From ")) {
-				r.next, r.nextAt = bytes.Clone(line), at
+				r.setNext(line, at)
 				return nil
 			}
 			return fmt.Errorf("mbox: no From_ line after Content-Length at offset %d", at)
