@@ -93,17 +93,17 @@ func (c *conn) recentKey(name string) recentKey {
 	return recentKey{user: c.user, mailbox: store.NormalizeInbox(name, c.st.Delimiter())}
 }
 
-// takeRecent records which of the view's UIDs from index from on (just
-// added to it) are recent for this session, claiming them when the session
-// may.
-func (c *conn) takeRecent(v *view, from int) {
-	uids := v.uids[from:]
+// takeRecent records which of uids (ascending, the last ones of the view,
+// just added to it) are recent for this session, claiming them when the
+// session may.
+func (c *conn) takeRecent(v *view, uids []store.UID) {
 	take := !v.readOnly && !c.rev2
 	r, ok := c.srv.recent.claim(v.recentKey, v.uidValidity, uids, take)
 	if !ok {
 		return
 	}
-	if n := len(v.recent); n > 0 && from > 0 && v.recent[n-1].Stop == v.uids[from-1] && r.Start == uids[0] {
+	from := v.uids.Len() - len(uids)
+	if n := len(v.recent); n > 0 && from > 0 && v.recent[n-1].Stop == v.uids.At(from-1) && r.Start == uids[0] {
 		// No message of the view lies between: one range.
 		v.recent[n-1].Stop = r.Stop
 		return
@@ -127,8 +127,8 @@ func (v *view) isRecent(uid store.UID) bool {
 func (v *view) recentCount() int {
 	n := 0
 	for _, r := range v.recent {
-		lo, _ := slices.BinarySearch(v.uids, r.Start)
-		hi, found := slices.BinarySearch(v.uids, r.Stop)
+		lo, _ := v.uids.Search(r.Start)
+		hi, found := v.uids.Search(r.Stop)
 		if found {
 			hi++
 		}

@@ -179,7 +179,7 @@ func TestRecentTracker(t *testing.T) {
 }
 
 func TestViewRecentRanges(t *testing.T) {
-	v := &view{uids: []store.UID{1, 2, 4, 7, 8, 10}, recent: store.UIDSet{{Start: 2, Stop: 4}, {Start: 8, Stop: 10}}}
+	v := &view{uids: newUIDList([]store.UID{1, 2, 4, 7, 8, 10}), recent: store.UIDSet{{Start: 2, Stop: 4}, {Start: 8, Stop: 10}}}
 	var got []store.UID
 	for u := store.UID(0); u <= 11; u++ {
 		if v.isRecent(u) {

@@ -219,7 +219,7 @@ func (c *conn) searchArgs(k *searchKey, depth int) bool {
 func (c *conn) writeSearch(cmd *command, o *searchOpts, idx []int) {
 	num := func(i int) uint64 {
 		if cmd.uid {
-			return uint64(c.sel.uids[i])
+			return uint64(c.sel.uids.At(i))
 		}
 		return uint64(i + 1)
 	}

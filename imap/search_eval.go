@@ -30,12 +30,13 @@ func (c *conn) search(root *searchKey) ([]int, error) {
 	var out []int
 	text := &textSearch{}
 	j := 0
-	for i, u := range v.uids {
+	var ctxErr error
+	v.uids.Each(func(i int, u store.UID) bool {
 		for j < len(infos) && infos[j].UID < u {
 			j++
 		}
 		if j == len(infos) || infos[j].UID != u {
-			continue // expunged, not yet announced: matches nothing
+			return true // expunged, not yet announced: matches nothing
 		}
 		sm := &searchMsg{c: c, idx: i, info: &infos[j], text: text}
 		ok := sm.match(root)
@@ -43,13 +44,15 @@ func (c *conn) search(root *searchKey) ([]int, error) {
 			sm.fm.content.Close()
 		}
 		if sm.err != nil && c.ctx.Err() != nil {
-			return nil, sm.err
+			ctxErr = sm.err
+			return false
 		}
 		if ok {
 			out = append(out, i)
 		}
-	}
-	return out, nil
+		return true
+	})
+	return out, ctxErr
 }
 
 func (sm *searchMsg) match(k *searchKey) bool {
@@ -67,7 +70,7 @@ func (sm *searchMsg) match(k *searchKey) bool {
 	case "OR":
 		return sm.match(k.kids[0]) || sm.match(k.kids[1])
 	case "SEQ":
-		return k.set.Contains(uint32(sm.idx+1), uint32(len(sm.c.sel.uids)))
+		return k.set.Contains(uint32(sm.idx+1), uint32(sm.c.sel.uids.Len()))
 	case "UID":
 		return k.set.Contains(uint32(m.UID), uint32(sm.c.sel.maxUID()))
 	case "ALL":

@@ -24,7 +24,7 @@ func cmdSelect(c *conn, cmd *command) error {
 	if err != nil {
 		return err
 	}
-	c.enc.Raw("* ").Number(uint64(len(v.uids))).Raw(" EXISTS\r\n")
+	c.enc.Raw("* ").Number(uint64(v.uids.Len())).Raw(" EXISTS\r\n")
 	if !c.rev2 {
 		// RFC 3501 §7.3.2; RFC 9051 §E removed it from IMAP4rev2.
 		c.enc.Raw("* ").Number(uint64(v.recentCount())).Raw(" RECENT\r\n")
@@ -75,17 +75,18 @@ func (c *conn) open(name string, readOnly bool) (*opened, uint32, error) {
 	v.keywords = append([]string(nil), st.Keywords...)
 	v.reported = map[store.UID]store.ModSeq{}
 	v.sizes = map[store.UID]int64{}
-	v.uids = make([]store.UID, len(infos))
+	uids := make([]store.UID, len(infos))
 	var unseen uint32
 	for i := range infos {
-		v.uids[i] = infos[i].UID
+		uids[i] = infos[i].UID
 		if unseen == 0 && !infos[i].HasFlag(store.FlagSeen) {
 			unseen = uint32(i + 1)
 		}
 		v.announceKeywordsQuiet(infos[i].Flags)
 	}
+	v.uids = newUIDList(uids)
 	v.recentKey = c.recentKey(name)
-	c.takeRecent(&v.view, 0)
+	c.takeRecent(&v.view, uids)
 	var ctx context.Context
 	ctx, v.cancel = context.WithCancel(c.ctx)
 	v.watch = mb.Watch(ctx)

@@ -61,10 +61,9 @@ func (v *view) poll(c *conn, allowExpunge bool) error {
 		}
 	}
 	if len(added) > 0 {
-		from := len(v.uids)
-		v.uids = append(v.uids, added...)
-		c.takeRecent(v, from)
-		c.enc.Raw("* ").Number(uint64(len(v.uids))).Raw(" EXISTS\r\n")
+		v.uids.Append(added...)
+		c.takeRecent(v, added)
+		c.enc.Raw("* ").Number(uint64(v.uids.Len())).Raw(" EXISTS\r\n")
 		if !c.rev2 {
 			c.enc.Raw("* ").Number(uint64(v.recentCount())).Raw(" RECENT\r\n") // RFC 3501 §7.3.2
 		}
@@ -93,14 +92,15 @@ func (v *view) resync(c *conn) error {
 	}
 	var gone []store.UID
 	j := 0
-	for _, u := range v.uids {
+	v.uids.Each(func(_ int, u store.UID) bool {
 		for j < len(infos) && infos[j].UID < u {
 			j++
 		}
 		if j == len(infos) || infos[j].UID != u {
 			gone = append(gone, u)
 		}
-	}
+		return true
+	})
 	v.markExpunged(gone)
 	return nil
 }

@@ -9,14 +9,14 @@ import (
 )
 
 // view is a session's picture of its selected mailbox (RFC 9051 §2.3.1.2):
-// the UIDs in sequence-number order, 4 bytes a message, and what the
+// the UIDs in sequence-number order (compact: see uidList), and what the
 // client has not been told yet. The store knows nothing of it.
 type view struct {
 	mb          store.Mailbox
 	name        string
 	readOnly    bool
 	uidValidity uint32
-	uids        []store.UID // uids[i] has sequence number i+1; ascending
+	uids        uidList // uids.At(i) has sequence number i+1
 	// expunged holds UIDs gone from the store but still in uids, because
 	// the client may not be told yet (RFC 9051 §7.5.1); ascending.
 	expunged []store.UID
@@ -43,16 +43,11 @@ func (v *view) close() {
 }
 
 // maxUID returns the largest UID in the view, 0 if empty.
-func (v *view) maxUID() store.UID {
-	if len(v.uids) == 0 {
-		return 0
-	}
-	return v.uids[len(v.uids)-1]
-}
+func (v *view) maxUID() store.UID { return v.uids.Max() }
 
 // seq returns the sequence number of uid, 0 if it is not in the view.
 func (v *view) seq(uid store.UID) uint32 {
-	i, ok := slices.BinarySearch(v.uids, uid)
+	i, ok := v.uids.Search(uid)
 	if !ok {
 		return 0
 	}
@@ -64,12 +59,12 @@ func (v *view) seq(uid store.UID) uint32 {
 // §6.4.9). Numbers outside the view are ignored.
 func (v *view) resolve(set imapwire.SeqSet, byUID bool) []int {
 	var idx []int
-	n := len(v.uids)
+	n := v.uids.Len()
 	for _, r := range set.Ranges {
 		if byUID {
 			lo, hi := r.Bounds(uint32(v.maxUID()))
-			i, _ := slices.BinarySearch(v.uids, store.UID(lo))
-			for ; i < n && v.uids[i] <= store.UID(hi); i++ {
+			i, _ := v.uids.Search(store.UID(lo))
+			for ; i < n && v.uids.At(i) <= store.UID(hi); i++ {
 				idx = append(idx, i)
 			}
 			continue
@@ -99,7 +94,7 @@ func (v *view) uidSet(idx []int) store.UIDSet {
 		for j+1 < len(idx) && idx[j+1] == idx[j]+1 {
 			j++
 		}
-		set = append(set, store.UIDRange{Start: v.uids[idx[i]], Stop: v.uids[idx[j]]})
+		set = append(set, store.UIDRange{Start: v.uids.At(idx[i]), Stop: v.uids.At(idx[j])})
 		i = j + 1
 	}
 	return set
@@ -128,22 +123,7 @@ func (v *view) isExpunged(uid store.UID) bool {
 // sequence numbers to announce, in order: each is the number at the time
 // of its EXPUNGE response (RFC 9051 §7.5.1).
 func (v *view) applyExpunges() []uint32 {
-	if len(v.expunged) == 0 {
-		return nil
-	}
-	seqs := make([]uint32, 0, len(v.expunged))
-	out := v.uids[:0]
-	k := 0
-	for i, u := range v.uids {
-		if k < len(v.expunged) && v.expunged[k] == u {
-			seqs = append(seqs, uint32(i+1-k))
-			k++
-			continue
-		}
-		out = append(out, u)
-	}
-	clear(v.uids[len(out):])
-	v.uids = out
+	seqs := v.uids.Remove(v.expunged)
 	v.expunged = v.expunged[:0]
 	return seqs
 }

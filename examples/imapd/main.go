@@ -29,13 +29,10 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/mailstack/mailstack/imap"
-	"github.com/mailstack/mailstack/maildir"
-	"github.com/mailstack/mailstack/store"
 )
 
 func main() {
@@ -70,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		return 1
 	}
 	srv := &imap.Server{
-		Backend:           backend(*root, users),
+		Backend:           newBackend(*root, users),
 		Auth:              users,
 		TLSConfig:         tlsConfig,
 		AllowInsecureAuth: *insecure,
@@ -104,15 +101,4 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		return 1
 	}
 	return 0
-}
-
-// backend opens DIR/U for user U. Only users in the passwd file reach it,
-// and their names are checked to stay inside DIR.
-func backend(root string, users *userDB) store.Backend {
-	return store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) {
-		if !users.has(user) || !safeUser(user) {
-			return nil, fmt.Errorf("imapd: unknown user %q", user)
-		}
-		return maildir.Open(filepath.Join(root, user), nil)
-	})
 }
