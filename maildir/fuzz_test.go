@@ -1,6 +1,7 @@
 package maildir
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -87,6 +88,35 @@ func FuzzFolderName(f *testing.F) {
 			if again, _ := DecodeFolderName(enc); again != dec {
 				t.Fatalf("%q → %q → %q → %q", s, dec, enc, again)
 			}
+		}
+	})
+}
+
+// FuzzCompareNames: the delivery order of file names (which decides UIDs)
+// is a total order: antisymmetric, reflexive, and numeric in the
+// <sec>.M<usec> and Q<n> parts, so M99 sorts before M100.
+func FuzzCompareNames(f *testing.F) {
+	for _, s := range [][2]string{
+		{"1700000000.M99P7Q1.h,S=5", "1700000000.M100P7Q2.h,S=5"},
+		{"1700000000.M5P1Q9.h", "1700000000.M5P2Q10.h"},
+		{"99999999999999999999.M1P1Q1.h", "1.M99999999999999999999P1Q1.h"},
+		{"1.M1P1Q1.h:2,S", "1.M1P1Q1.h:2,"},
+		{"garbage", "1.M.PQ"},
+		{"1700000000.V803I3a4M5.h", "1700000000.M5P1.h"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ab, ba := compareNames(a, b), compareNames(b, a)
+		if ab != -ba || (ab == 0) != (a == b) || compareNames(a, a) != 0 {
+			t.Fatalf("compareNames(%q, %q) = %d, reversed %d", a, b, ab, ba)
+		}
+		// Numeric order: adding a digit's worth to the microseconds of a
+		// well-formed name moves it later.
+		x := fmt.Sprintf("1700000000.M%dP1Q1.h", len(a))
+		y := fmt.Sprintf("1700000000.M%dP1Q1.h", len(a)*10+10)
+		if compareNames(x, y) >= 0 {
+			t.Fatalf("%s does not sort before %s", x, y)
 		}
 	})
 }

@@ -246,3 +246,23 @@ func FuzzSplitReference(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFromDate: the asctime fast path of From_ line dates (RFC 4155 §2)
+// accepts only what time.Parse accepts, and reads it the same.
+func FuzzFromDate(f *testing.F) {
+	for _, s := range []string{"Mon Jan  2 15:04:05 2006", "Thu Feb 29 23:59:59 2024", "Sun Dec 31 00:00:00 0000",
+		"Fri Feb 29 00:00:00 2100", "Mon Jan 2 15:04:05 2006", "Mon Jan 02 15:04:05 2006", "Mon Jan  2 15:04:05 -0700 2006"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseANSIC(s)
+		want, err := time.Parse(time.ANSIC, s)
+		if ok && (err != nil || !got.Equal(want)) {
+			t.Fatalf("parseANSIC(%q) = %v; time.Parse %v, %v", s, got, want, err)
+		}
+		_, d := parseFromLine("x " + s)
+		if err == nil && !d.Equal(want) {
+			t.Fatalf("parseFromLine date %v, time.Parse %v", d, want)
+		}
+	})
+}

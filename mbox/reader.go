@@ -194,11 +194,11 @@ func parseANSIC(s string) (time.Time, bool) {
 	if month < 0 || month%3 != 0 || strings.Index("SunMonTueWedThuFriSat", s[:3])%3 != 0 {
 		return time.Time{}, false
 	}
-	num := func(f string) int {
+	num := func(f string, padded bool) int {
 		n := 0
 		for i := 0; i < len(f); i++ {
 			c := f[i]
-			if c == ' ' && i == 0 && len(f) == 2 {
+			if c == ' ' && i == 0 && padded {
 				continue // the day's padding
 			}
 			if c < '0' || c > '9' {
@@ -208,7 +208,7 @@ func parseANSIC(s string) (time.Time, bool) {
 		}
 		return n
 	}
-	day, hh, mm, ss, year := num(s[8:10]), num(s[11:13]), num(s[14:16]), num(s[17:19]), num(s[20:24])
+	day, hh, mm, ss, year := num(s[8:10], true), num(s[11:13], false), num(s[14:16], false), num(s[17:19], false), num(s[20:24], false)
 	m := time.Month(month/3 + 1)
 	if day < 1 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59 || year < 0 || day > daysIn(m, year) {
 		return time.Time{}, false
