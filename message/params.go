@@ -325,7 +325,8 @@ const (
 // or its continuations name*0*=...; name*1*=... (RFC 2231 §4.1). A section
 // never ends inside a %XX escape.
 func writeExtended(b *strings.Builder, name, v string) {
-	if len(name)+2+len(v) <= maxExtendedParam {
+	if v == "" || len(name)+2+len(v) <= maxExtendedParam {
+		// An empty value has no sections to split into, however long the name.
 		b.WriteString("; " + name + "*=" + v)
 		return
 	}
