@@ -18,14 +18,19 @@ type mailbox struct {
 }
 
 var (
-	_ store.Mailbox       = (*mailbox)(nil)
-	_ store.MultiAppender = (*mailbox)(nil)
+	_ store.Mailbox         = (*mailbox)(nil)
+	_ store.MultiAppender   = (*mailbox)(nil)
+	_ store.ReadOnlyMailbox = (*mailbox)(nil)
 )
 
 // errRewrite is why flag changes and expunges are refused.
 var errRewrite = fmt.Errorf("%w: changing flags or expunging needs the mbox rewritten, which mailstack does not do (see package mbox)", store.ErrReadOnly)
 
 func (mb *mailbox) Name() string { return "INBOX" }
+
+// ReadOnly reports true: flags and expunges are refused (appends are not,
+// unless Config.ReadOnly).
+func (mb *mailbox) ReadOnly() bool { return true }
 
 // read runs fn on the refreshed view, holding b.mu.
 func (mb *mailbox) read(ctx context.Context, fn func(b *box)) error {

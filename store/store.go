@@ -309,6 +309,15 @@ type MultiAppender interface {
 	AppendMulti(ctx context.Context, msgs []AppendMessage) ([]AppendResult, error)
 }
 
+// ReadOnlyMailbox is an optional interface of a Mailbox whose flags cannot
+// be changed nor messages expunged, such as an mbox served by package
+// mbox: its SetFlags, Expunge and Move fail with ErrReadOnly. An IMAP
+// server answers SELECT of it with [READ-ONLY] and PERMANENTFLAGS ()
+// (RFC 9051 §6.3.2, §7.1). Append may still work.
+type ReadOnlyMailbox interface {
+	ReadOnly() bool
+}
+
 // AppendMessage is one message of [MultiAppender.AppendMulti].
 type AppendMessage struct {
 	Body    io.Reader

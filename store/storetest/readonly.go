@@ -182,6 +182,9 @@ func testROChanges(t *testing.T, _ ReadOnlyFixture, s store.Store) {
 // ErrNotAllowed), and nothing changes.
 func testRORefused(t *testing.T, fx ReadOnlyFixture, s store.Store) {
 	mb := open(t, s, "INBOX")
+	if ro, ok := mb.(store.ReadOnlyMailbox); !ok || !ro.ReadOnly() {
+		t.Error("mailbox does not report itself read-only (store.ReadOnlyMailbox)")
+	}
 	before := list(t, mb)
 	first := store.UIDSetOf(before[0].UID)
 	_, err := mb.SetFlags(ctx, first, store.FlagsAdd, []string{store.FlagFlagged}, nil)
