@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -142,14 +143,25 @@ func loadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseConfig(path, src)
+}
+
+// parseConfig is loadConfig for the contents src of the file path.
+func parseConfig(path string, src []byte) (*Config, error) {
 	c := &Config{file: path, src: src}
 	md, err := toml.Decode(string(src), c)
 	if err != nil {
 		return nil, c.syntaxError(err)
 	}
 	var errs []error
+	var unknown []string
 	for _, k := range md.Undecoded() {
-		errs = append(errs, c.errAt(k.String(), "unknown key"))
+		// A misspelt table makes every key in it undecoded: name the
+		// table alone.
+		if !slices.ContainsFunc(unknown, func(u string) bool { return strings.HasPrefix(k.String(), u+".") }) {
+			unknown = append(unknown, k.String())
+			errs = append(errs, c.errAt(k.String(), "unknown key"))
+		}
 	}
 	if !md.IsDefined("relay", "mx_port") {
 		c.Relay.MXPort = 25
@@ -176,9 +188,15 @@ func (c *Config) syntaxError(err error) error {
 	if errors.As(err, &pe) {
 		return &ConfigError{File: c.file, Line: pe.Position.Line, Key: pe.LastKey, Msg: pe.Message}
 	}
-	// Type mismatches come as "toml: line N (last key "k"): ...".
+	// Type mismatches come as `toml: line N (last key "k"): ...`.
+	if m := decodeErrorRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &ConfigError{File: c.file, Line: line, Key: m[2], Msg: m[3]}
+	}
 	return &ConfigError{File: c.file, Msg: strings.TrimPrefix(err.Error(), "toml: ")}
 }
+
+var decodeErrorRE = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
 
 // errAt returns a *ConfigError for key, with its line if it is in the file.
 func (c *Config) errAt(key, format string, args ...any) error {

@@ -10,7 +10,8 @@ import (
 // toml.Key.String formats it, quoted parts included) is assigned, or 0.
 // It follows [table] headers and plain "key = value" lines, which is how
 // configuration files are written; keys inside inline tables are not
-// found, and the error then goes without a line.
+// found, and the error then goes without a line. A table's key is found
+// at its [header].
 func keyLine(src []byte, key string) int {
 	want := splitKey(key)
 	if len(want) == 0 {
@@ -23,6 +24,9 @@ func keyLine(src []byte, key string) int {
 			end := strings.LastIndexByte(line, ']')
 			if end > 0 {
 				table = splitKey(line[1:end])
+			}
+			if slices.Equal(table, want) {
+				return i + 1 // the key is the table itself
 			}
 			continue
 		}

@@ -91,8 +91,12 @@ func (d *directory) owns(user string, a envelope.Address) bool {
 // authenticate checks a login, which is the user's address in any case,
 // and returns the user's canonical name.
 func (d *directory) authenticate(login, password string) (string, bool) {
-	user, ok := d.user(login)
-	if !ok {
+	a, err := parseAddr(login)
+	if err != nil {
+		return "", false // never a user: nothing to hide
+	}
+	user := a.String()
+	if _, ok := d.users[user]; !ok {
 		// Spend the time a check takes, so that unknown users do not
 		// answer faster than wrong passwords.
 		secret{scheme: "BLF-CRYPT", value: dummyHash()}.check(password)

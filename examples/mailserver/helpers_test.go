@@ -250,3 +250,5 @@ func maildirMessages(t *testing.T, dir string) []string {
 	}
 	return msgs
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

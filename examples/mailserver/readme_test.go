@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -95,7 +98,7 @@ func TestREADMESteps(t *testing.T) {
 	}
 	var out string
 	for _, step := range steps {
-		out = command(t, "sh", "-c", step)
+		out = shellStdout(t, step)
 	}
 	if !strings.Contains(out, "This is a test mailing") || !strings.Contains(out, "From: "+demoUser) {
 		t.Errorf("curl did not read the message swaks sent:\n%s", out)
@@ -109,10 +112,26 @@ func TestREADMESteps(t *testing.T) {
 	if _, ok := p.line(demoUser + " password: "); ok {
 		t.Errorf("a restart printed a new password")
 	}
-	if again := command(t, "sh", "-c", steps[len(steps)-1]); again != out {
+	if again := shellStdout(t, steps[len(steps)-1]); again != out {
 		t.Errorf("after a restart, curl read\n%s\nbefore\n%s", again, out)
 	}
 	if err := p.stop(t); err != nil {
 		t.Fatalf("SIGTERM: exit %v", err)
 	}
+}
+
+// shellStdout runs a command line with sh and returns its standard output
+// (curl writes its progress meter to standard error).
+func shellStdout(t *testing.T, line string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", line)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s%s", line, err, out, stderr.Bytes())
+	}
+	return string(out)
 }

@@ -135,11 +135,12 @@ func safeName(u string) bool {
 	return true
 }
 
-// hashPassword returns the {BLF-CRYPT} form of password, with the $2y$
+// hashPassword returns the {BLF-CRYPT} form of password at a bcrypt cost
+// (bcrypt.DefaultCost, 10, as doveadm's), with the $2y$
 // prefix Dovecot's "doveadm pw -s BLF-CRYPT" writes (the same algorithm as
 // $2a$ for passwords of valid UTF-8).
-func hashPassword(password string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+func hashPassword(password string, cost int) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
 	if err != nil {
 		return "", err
 	}
@@ -160,7 +161,7 @@ func hashPasswordCommand(in io.Reader, out io.Writer) error {
 	if len(pw) > 72 {
 		return errors.New("hash-password: bcrypt uses at most 72 bytes of a password")
 	}
-	h, err := hashPassword(pw)
+	h, err := hashPassword(pw, bcrypt.DefaultCost)
 	if err != nil {
 		return err
 	}
@@ -181,7 +182,7 @@ func newPassword() string {
 // only once.
 func createUsersFile(path, user string) (string, error) {
 	pw := newPassword()
-	h, err := hashPassword(pw)
+	h, err := hashPassword(pw, bcrypt.DefaultCost)
 	if err != nil {
 		return "", err
 	}
