@@ -150,3 +150,27 @@ func (s *idleSession) result(t *testing.T) string {
 	}
 	return string(b)
 }
+
+// TestImplicitTLS: submissions, imaps and pop3s speak TLS from the first
+// octet (RFC 8314), and serve the same mail as their STARTTLS twins.
+func TestImplicitTLS(t *testing.T) {
+	testpeer.Need(t, "swaks")
+	testpeer.Need(t, "curl")
+	s := startServer(t, testConfig(t, "mx.a.test", "a.test", "alice@a.test:{PLAIN}alice-pw"))
+	command(t, "swaks", "-S", "1", "--server", s.addr("submissions"), "--tls-on-connect", "--auth", "LOGIN",
+		"--auth-user", "alice@a.test", "--auth-password", "alice-pw", "--from", "alice+out@a.test", "--to", "alice@a.test",
+		"--header", "Subject: implicit TLS")
+	s.events.wait(t, "delivery to alice", deliveredTo("alice@a.test"))
+	imaps := command(t, "curl", "-sS", "-k", "-u", "alice@a.test:alice-pw", "imaps://"+s.addr("imaps")+"/INBOX;UID=1")
+	pop3s := command(t, "curl", "-sS", "-k", "-u", "alice@a.test:alice-pw", "pop3s://"+s.addr("pop3s")+"/1")
+	if !strings.Contains(imaps, "Subject: implicit TLS") || !strings.Contains(imaps, "with ESMTPSA") || pop3s != imaps {
+		t.Errorf("imaps read\n%s\npop3s read\n%s", imaps, pop3s)
+	}
+	// Passwords never travel in clear: the plaintext ports want TLS first.
+	if out, err := runCommand("curl", "-sS", "-u", "alice@a.test:alice-pw", "pop3://"+s.addr("pop3")+"/1"); err == nil {
+		t.Errorf("POP3 login without TLS succeeded:\n%s", out)
+	}
+	if out, err := runCommand("curl", "-sS", "-u", "alice@a.test:alice-pw", "imap://"+s.addr("imap")+"/INBOX;UID=1"); err == nil {
+		t.Errorf("IMAP login without TLS succeeded:\n%s", out)
+	}
+}

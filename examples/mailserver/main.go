@@ -27,9 +27,9 @@
 //
 // The path of a message:
 //
-//	MUA ─submission/submissions─▶ MSA ┐
-//	MTA ─smtp──────────────────▶ MTA ┴▶ local queue ─LMTP─▶ Maildir ─▶ IMAP, POP3
-//	                                  └▶ outbound queue ─MX lookup─▶ remote MTA
+//	MUA ── submission, submissions ─▶ MSA ─┐
+//	other MTAs ──────── smtp ───────▶ MTA ─┼─▶ local queue ── LMTP ─▶ Maildir ─▶ IMAP, POP3
+//	                                       └─▶ outbound queue ── MX ─▶ remote MTA
 //
 // The MTA accepts mail for local users and aliases from anyone and refuses
 // other recipients with 554 5.7.1 unless the client authenticated. The MSA
@@ -38,7 +38,9 @@
 // aliases that point at them. A message is acknowledged once it is on disk
 // in a queue. Local delivery resolves aliases and sub-addresses: mail for
 // user+detail goes to the user's folder "detail" if it exists, else to
-// INBOX. Logs go to standard error through log/slog, one line per message
+// INBOX. On standard output it prints one line per listener,
+// "listening NAME ADDRESS (what it is)", and swaks and curl command lines
+// that send a message and read it. Logs go to standard error through log/slog, one line per message
 // event with its queue ID. SIGINT and SIGTERM stop the server gracefully;
 // SIGHUP reloads the users file and the aliases.
 package main
