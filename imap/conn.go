@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailstack/mailstack/imap/internal/imapwire"
@@ -28,8 +30,9 @@ const (
 type conn struct {
 	srv   *Server
 	nc    net.Conn
-	br    *bufio.Reader
-	bw    *bufio.Writer
+	rd    io.Reader     // nc, or the tracer reading it
+	br    *bufio.Reader // from readerPool; nil while waiting for a command
+	first firstByte     // what br reads: a byte read while waiting, then rd
 	dec   *imapwire.Decoder
 	enc   *imapwire.Encoder
 	trace *tracer
@@ -73,14 +76,18 @@ func (c *conn) setupIO(nc net.Conn) {
 		c.trace = newTracer(c.srv.Trace, nc)
 		rw = c.trace
 	}
-	c.br = bufio.NewReaderSize(rw, 4096)
-	c.bw = bufio.NewWriterSize(rw, 4096)
+	c.rd = rw
+	c.first = firstByte{r: rw}
+	if c.br == nil {
+		c.br = readerPool.Get().(*bufio.Reader)
+	}
+	c.br.Reset(&c.first)
 	c.dec = imapwire.NewDecoder(c.br, imapwire.Limits{
 		MaxCommand: orInt(c.srv.MaxCommandSize, 64<<10),
 		MaxDepth:   orInt(c.srv.MaxDepth, 32),
 	})
 	c.dec.Continue = c.continueLiteral
-	c.enc = imapwire.NewEncoder(c.bw)
+	c.enc = imapwire.NewPooledEncoder(rw)
 	c.dec.UTF8, c.enc.UTF8 = c.utf8, c.utf8
 }
 
@@ -109,6 +116,12 @@ func (c *conn) serve() {
 
 func (c *conn) close() {
 	c.stop()
+	c.enc.Release()
+	if c.br != nil {
+		c.br.Reset(nil)
+		readerPool.Put(c.br)
+		c.br = nil
+	}
 	if c.sel != nil {
 		c.sel.close()
 		c.sel = nil
@@ -146,6 +159,8 @@ func (c *conn) readCommand() bool {
 		c.bye("Server shutting down")
 		return false
 	}
+	c.enc.Release()
+	c.awaitInput()
 	c.dec.Reset()
 	var tag, name string
 	if !c.dec.ExpectTag(&tag) || !c.dec.ExpectSP() || !c.dec.ExpectAtom(&name) {
@@ -228,4 +243,48 @@ func (c *conn) reply(tag string, e *Error) {
 		c.enc.Byte('[').Raw(e.Code).Raw("] ")
 	}
 	c.enc.Raw(e.Text).CRLF()
+}
+
+// Buffers are what an idle session would mostly hold: between commands
+// (and while it IDLEs) a session gives its read and write buffers back,
+// and blocks reading a single byte into firstByte instead.
+var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+
+// firstByte is the reader under a session's bufio.Reader: a byte read
+// while the session waited for a command, then the connection.
+type firstByte struct {
+	r   io.Reader
+	b   [1]byte
+	has bool
+}
+
+func (f *firstByte) Read(p []byte) (int, error) {
+	if f.has && len(p) > 0 {
+		p[0], f.has = f.b[0], false
+		return 1, nil
+	}
+	return f.r.Read(p)
+}
+
+// awaitInput waits for the client's next line without holding the read
+// buffer: unless the client has already sent more (pipelining), the buffer
+// goes back to its pool and a one-byte read blocks until the client
+// speaks. An error of that read (timeout, EOF) is met again by the decoder,
+// which handles it. Callers give the write buffer back first
+// (Encoder.Release).
+func (c *conn) awaitInput() {
+	if c.br != nil && c.br.Buffered() > 0 {
+		return
+	}
+	if c.br != nil {
+		c.br.Reset(nil)
+		readerPool.Put(c.br)
+		c.br = nil
+	}
+	if n, _ := c.rd.Read(c.first.b[:]); n == 1 {
+		c.first.has = true
+	}
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(&c.first)
+	c.dec.SetReader(c.br)
 }

@@ -10,35 +10,83 @@ import (
 	"github.com/mailstack/mailstack/store"
 )
 
-// fetchMsg is one message opened for FETCH: its content in CRLF form and,
-// when an item needs it, its part index.
+// fetchMsg is one message opened for FETCH or SEARCH: its content, its
+// size in CRLF form and, when needed, a reader of that form and the part
+// index.
 type fetchMsg struct {
 	content store.Content
-	r       io.ReaderAt
-	size    int64
+	size    int64       // CRLF size; -1 until known
+	r       io.ReaderAt // the CRLF form; nil until needed
 	msg     *message.Message
+	stored  bool // msg indexes the stored form (parseStored), not the CRLF form
+	c       *conn
+	uid     store.UID
 }
 
-func (c *conn) openMsg(uid store.UID, parse bool) (*fetchMsg, error) {
+// How openMsg prepares a message, in increasing order of what it gives.
+type openMode int
+
+const (
+	openPlain   openMode = iota // content only
+	openStored                  // part index of the stored form: ENVELOPE, BODYSTRUCTURE
+	openIndexed                 // part index of the CRLF form: sections too, SEARCH
+)
+
+// openMsg opens a message; size is its CRLF size if known (else -1).
+func (c *conn) openMsg(uid store.UID, mode openMode, size int64) (*fetchMsg, error) {
 	content, err := c.sel.mb.Open(c.ctx, uid)
 	if err != nil {
 		return nil, err
 	}
-	r, size, err := newCRLFView(content, content.Size())
+	fm := &fetchMsg{content: content, size: size, c: c, uid: uid}
+	switch {
+	case mode == openStored:
+		var n int64
+		fm.msg, n, err = parseStored(content)
+		if err == nil && fm.size < 0 {
+			fm.size = n
+			c.srv.meta.put(c.sel.metaKey(), uid, msgMeta{size: n, sized: true})
+		}
+		fm.stored = true
+	case mode == openIndexed || size < 0:
+		err = fm.view()
+		if err == nil && mode == openIndexed {
+			fm.msg, err = message.Parse(fm.r, fm.size, nil)
+		}
+	}
 	if err != nil {
 		content.Close()
 		return nil, err
 	}
-	fm := &fetchMsg{content: content, r: r, size: size}
-	c.sel.sizes[uid] = size
-	if parse {
-		if fm.msg, err = message.Parse(r, size, nil); err != nil {
-			content.Close()
-			return nil, err
-		}
-	}
 	return fm, nil
 }
+
+// structure returns the BODYSTRUCTURE, with the sizes of the CRLF form.
+func (fm *fetchMsg) structure() *message.BodyStructure {
+	if fm.stored {
+		return crlfStructure(fm.msg)
+	}
+	return fm.msg.BodyStructure()
+}
+
+// view builds the CRLF reader, learning the size on the way, and records
+// the size in the Server's cache.
+func (fm *fetchMsg) view() error {
+	if fm.r != nil {
+		return nil
+	}
+	r, n, err := newCRLFView(fm.content, fm.content.Size())
+	if err != nil {
+		return err
+	}
+	if fm.size < 0 {
+		fm.c.srv.meta.put(fm.c.sel.metaKey(), fm.uid, msgMeta{size: n, sized: true})
+	}
+	fm.r, fm.size = r, n
+	return nil
+}
+
+func (fm *fetchMsg) close() { fm.content.Close() }
 
 // prepared is an item's value computed before its response line starts,
 // so that a failure leaves no half-written line.
@@ -50,33 +98,52 @@ type prepared struct {
 	nil_ bool
 }
 
-// fetchOne writes one FETCH response (RFC 9051 §7.5.2).
+// fetchOne writes one FETCH response (RFC 9051 §7.5.2). What the Server's
+// cache knows is not computed again; what is computed is added to it.
 func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, flagsChanged bool) error {
-	var fm *fetchMsg
-	needC, needP := false, false
-	size, sized := c.sel.sizes[m.UID]
+	key := c.sel.metaKey()
+	meta, _ := c.srv.meta.get(key, m.UID)
+	known := meta
+	mode, needC := openPlain, false
 	for i := range items {
-		needC = needC || (items[i].needsContent() && !(items[i].kind == fSize && sized))
-		needP = needP || items[i].needsParse()
+		switch it := &items[i]; it.kind {
+		case fUID, fFlags, fInternalDate:
+		case fSize:
+			needC = needC || !meta.sized
+		case fEnvelope, fBody, fBodyStructure:
+			if meta.field(it.kind) == nil {
+				needC, mode = true, max(mode, openStored)
+			}
+		default:
+			needC = true
+			if it.needsParse() {
+				mode = openIndexed
+			}
+		}
 	}
+	var fm *fetchMsg
 	if needC {
+		size := int64(-1)
+		if meta.sized {
+			size = meta.size
+		}
 		var err error
-		if fm, err = c.openMsg(m.UID, needP); err != nil {
+		if fm, err = c.openMsg(m.UID, mode, size); err != nil {
 			return err
 		}
-		defer fm.content.Close()
+		defer fm.close()
+		meta.size, meta.sized = fm.size, fm.size >= 0
 	}
 	vals := make([]prepared, len(items))
 	for i := range items {
-		if items[i].kind == fSize && sized {
-			vals[i].raw = strconv.AppendInt(nil, size, 10)
-			continue
-		}
-		p, err := prepare(fm, m, &items[i])
+		p, err := prepare(fm, &meta, &items[i])
 		if err != nil {
 			return err
 		}
 		vals[i] = p
+	}
+	if meta.env != nil && known.env == nil || meta.body != nil && known.body == nil || meta.bs != nil && known.bs == nil {
+		c.srv.meta.put(key, m.UID, msgMeta{env: meta.env, body: meta.body, bs: meta.bs})
 	}
 	c.enc.Raw("* ").Number(uint64(seq)).Raw(" FETCH (")
 	for i := range items {
@@ -84,6 +151,9 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 			c.enc.SP()
 		}
 		c.writeItem(m, &items[i], &vals[i])
+		if cl, ok := vals[i].body.(io.Closer); ok {
+			cl.Close()
+		}
 	}
 	if flagsChanged && !hasKind(items, fFlags) {
 		c.enc.Raw(" FLAGS ")
@@ -93,21 +163,45 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 	return c.enc.Err()
 }
 
-func prepare(fm *fetchMsg, m *store.MessageInfo, it *fetchItem) (prepared, error) {
+// field returns the cached wire form for ENVELOPE, BODY or BODYSTRUCTURE.
+func (m *msgMeta) field(k fetchKind) []byte {
+	switch k {
+	case fEnvelope:
+		return m.env
+	case fBody:
+		return m.body
+	case fBodyStructure:
+		return m.bs
+	}
+	return nil
+}
+
+// prepare computes an item's value, from meta when it holds it; what it
+// computes for ENVELOPE, BODY and BODYSTRUCTURE goes into meta.
+func prepare(fm *fetchMsg, meta *msgMeta, it *fetchItem) (prepared, error) {
 	var p prepared
 	switch it.kind {
 	case fSize:
-		p.raw = strconv.AppendInt(nil, fm.size, 10)
+		p.raw = strconv.AppendInt(nil, meta.size, 10)
 	case fEnvelope:
-		env, err := fm.msg.Envelope()
-		if err != nil {
-			return p, err
+		if meta.env == nil {
+			env, err := fm.msg.Envelope()
+			if err != nil {
+				return p, err
+			}
+			meta.env = env.AppendIMAP(nil)
 		}
-		p.raw = env.AppendIMAP(nil)
+		p.raw = meta.env
 	case fBody:
-		p.raw = fm.msg.BodyStructure().AppendIMAP(nil, false)
+		if meta.body == nil {
+			meta.body = fm.structure().AppendIMAP(nil, false)
+		}
+		p.raw = meta.body
 	case fBodyStructure:
-		p.raw = fm.msg.BodyStructure().AppendIMAP(nil, true)
+		if meta.bs == nil {
+			meta.bs = fm.structure().AppendIMAP(nil, true)
+		}
+		p.raw = meta.bs
 	case fBinarySize:
 		part, err := fm.msg.Find(it.sec.Part)
 		if err != nil {
@@ -130,11 +224,18 @@ func prepare(fm *fetchMsg, m *store.MessageInfo, it *fetchItem) (prepared, error
 func prepareSection(fm *fetchMsg, it *fetchItem) (prepared, error) {
 	p := prepared{bin: it.sec.Binary}
 	if fm.msg == nil { // the whole message: no index needed
-		off, n := int64(0), fm.size
-		if it.sec.Partial {
-			off = min(it.sec.Offset, n)
-			n = min(n-off, it.sec.Count)
+		if !it.sec.Partial {
+			// Streamed in one pass: the size came from the cache or the
+			// scan that learnt it.
+			raw := io.NewSectionReader(fm.content, 0, fm.content.Size())
+			p.body, p.n = newCRLFReader(raw), fm.size
+			return p, nil
 		}
+		if err := fm.view(); err != nil {
+			return p, err
+		}
+		off, n := min(it.sec.Offset, fm.size), fm.size
+		n = min(n-off, it.sec.Count)
 		p.body, p.n = io.NewSectionReader(fm.r, off, n), n
 		return p, nil
 	}

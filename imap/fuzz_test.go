@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailstack/mailstack/message"
 	"github.com/mailstack/mailstack/store"
 	"github.com/mailstack/mailstack/store/memstore"
 )
@@ -95,6 +97,35 @@ func FuzzTextMatcher(f *testing.F) {
 		}
 		if len(m.win) > len(n)+4*len(hay) {
 			t.Fatalf("window of %d bytes", len(m.win))
+		}
+	})
+}
+
+// FuzzParseStored checks the fast path of ENVELOPE, BODYSTRUCTURE and
+// RFC822.SIZE: indexing a message as stored (LF line ends) and adding the
+// bare LFs must give what indexing its CRLF form gives.
+func FuzzParseStored(f *testing.F) {
+	f.Add([]byte("Subject: x\n\nbody\n"))
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=t\n\n--t\nContent-Type: message/rfc822\n\nFrom: a\n--t--\n"))
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\n\nx\r\n--b\r\nContent-Type: message/rfc822\n\nA: b\n\nc\n--b--\n"))
+	f.Fuzz(func(t *testing.T, stored []byte) {
+		conv, size, err := newCRLFView(bytes.NewReader(stored), int64(len(stored)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := message.Parse(conv, size, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, gotSize, err := parseStored(memContent{bytes.NewReader(stored)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gotSize != size {
+			t.Fatalf("size %d, want %d", gotSize, size)
+		}
+		if got, w := crlfStructure(msg).AppendIMAP(nil, true), want.BodyStructure().AppendIMAP(nil, true); !bytes.Equal(got, w) {
+			t.Fatalf("structure\n got  %s\n want %s", got, w)
 		}
 	})
 }

@@ -14,7 +14,7 @@ func cmdIdle(c *conn, cmd *command) error {
 			return err
 		}
 	}
-	if err := c.enc.Flush(); err != nil {
+	if err := c.enc.Release(); err != nil {
 		c.state = stateLogout
 		return nil
 	}
@@ -26,6 +26,7 @@ func cmdIdle(c *conn, cmd *command) error {
 	go func() {
 		// The only reader while idling; the deadline set before the
 		// command (IdleTimeout) or by Shutdown ends it.
+		c.awaitInput()
 		c.dec.Reset()
 		var line string
 		c.dec.ExpectLine(&line)
@@ -41,7 +42,7 @@ func cmdIdle(c *conn, cmd *command) error {
 			if err := c.sel.poll(c, true); err != nil {
 				c.log.Warn("poll during IDLE failed", "err", err)
 			}
-			if c.state == stateLogout || c.enc.Flush() != nil {
+			if c.state == stateLogout || c.enc.Release() != nil {
 				// Closing unblocks the reader, which may wait for
 				// input that will never come.
 				c.state = stateLogout

@@ -3,6 +3,7 @@ package imap
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -77,6 +78,10 @@ func TestDovecotOracleFetch(t *testing.T) {
 		uid := byGUID[fmt.Sprintf("corpus%03d", i)]
 		theirs := splitFetch(strings.Join(dc.ok("UID FETCH "+uid+" ("+fetch+")"), ""))
 		mine := splitFetch(strings.Join(ours.ok("UID FETCH "+strconv.Itoa(i+1)+" ("+fetch+")"), ""))
+		// The second answer comes from the Server's cache.
+		if again := splitFetch(strings.Join(ours.ok("UID FETCH "+strconv.Itoa(i+1)+" ("+fetch+")"), "")); !maps.Equal(again, mine) {
+			t.Errorf("%s: second FETCH differs from the first:\n %.300q\n %.300q", name, again, mine)
+		}
 		for _, it := range oracleItems {
 			o, th := mine[it], theirs[it]
 			if o == th || (o == "NIL" && th == `""`) {

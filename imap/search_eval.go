@@ -129,15 +129,15 @@ func cmpDate(t, day time.Time, op string) bool {
 
 func (sm *searchMsg) open() *fetchMsg {
 	if sm.fm == nil && sm.err == nil {
-		sm.fm, sm.err = sm.c.openMsg(sm.info.UID, true)
+		sm.fm, sm.err = sm.c.openMsg(sm.info.UID, openIndexed, -1)
 	}
 	return sm.fm
 }
 
 // size is the RFC822.SIZE, in CRLF form.
 func (sm *searchMsg) size() int64 {
-	if n, ok := sm.c.sel.sizes[sm.info.UID]; ok {
-		return n
+	if meta, ok := sm.c.srv.meta.get(sm.c.sel.metaKey(), sm.info.UID); ok && meta.sized {
+		return meta.size
 	}
 	if fm := sm.open(); fm != nil {
 		return fm.size

@@ -74,7 +74,6 @@ func (c *conn) open(name string, readOnly bool) (*opened, uint32, error) {
 	v.uidValidity, v.modseq = st.UIDValidity, st.HighestModSeq
 	v.keywords = append([]string(nil), st.Keywords...)
 	v.reported = map[store.UID]store.ModSeq{}
-	v.sizes = map[store.UID]int64{}
 	uids := make([]store.UID, len(infos))
 	var unseen uint32
 	for i := range infos {

@@ -76,6 +76,14 @@ type Server struct {
 	// WriteTimeout bounds the sending of one response. Default 5 min.
 	WriteTimeout time.Duration
 
+	// CacheSize bounds the memory, shared by all sessions, that keeps
+	// what FETCH computes from a message's content and that never
+	// changes for a UID: its size with CRLF line ends (RFC822.SIZE) and
+	// its ENVELOPE, BODY and BODYSTRUCTURE. Least recently used entries
+	// go first; the cache lives as long as the Server. Default 32 MiB;
+	// negative disables it.
+	CacheSize int64
+
 	// Logger receives connection events. Default nil: discard.
 	Logger *slog.Logger
 	// Trace, when set, receives the protocol dialog ("C: "/"S: "
@@ -90,6 +98,7 @@ type Server struct {
 	wg        sync.WaitGroup
 	nextID    atomic.Uint64
 	recent    recentTracker
+	meta      *metaCache
 }
 
 // ErrServerClosed is returned by Serve after Shutdown or Close.
@@ -130,6 +139,11 @@ func (s *Server) init() {
 		s.done = make(chan struct{})
 		s.listeners = map[net.Listener]struct{}{}
 		s.conns = map[*conn]struct{}{}
+		size := s.CacheSize
+		if size == 0 {
+			size = 32 << 20
+		}
+		s.meta = newMetaCache(size)
 	}
 }
 

@@ -36,3 +36,25 @@ func TestBasicSession(t *testing.T) {
 	}
 	cl.ok("LOGOUT")
 }
+
+// Commands pipelined in one write, or sent a byte at a time, are all
+// answered: a session waiting for input gives its buffers back and reads
+// one byte first.
+func TestPipelinedAndByteByByte(t *testing.T) {
+	ts := newTestServer(t, nil)
+	cl := login(t, ts.addr, "u")
+	cl.send("p1 NOOP\r\np2 CAPABILITY\r\np3 NOOP")
+	for _, want := range []string{"p1 OK", "* CAPABILITY", "p2 OK", "p3 OK"} {
+		if l := cl.line(); !strings.HasPrefix(l, want) {
+			t.Fatalf("got %q, want %q", l, want)
+		}
+	}
+	for _, b := range []byte("b1 NOOP\r\n") {
+		if _, err := cl.c.Write([]byte{b}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if l := cl.line(); !strings.HasPrefix(l, "b1 OK") {
+		t.Fatalf("got %q", l)
+	}
+}

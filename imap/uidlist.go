@@ -15,7 +15,7 @@ import (
 // An idle session on a 100 000-message mailbox then holds a few hundred
 // bytes, not 400 KB.
 type uidList struct {
-	runs []uidRun   // when flat is nil
+	runs []uidRun    // when flat is nil
 	flat []store.UID // when runs would be larger
 	n    int
 }

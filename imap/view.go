@@ -25,9 +25,6 @@ type view struct {
 	// reported records flag changes this session already sent (its own
 	// STORE), so the change stream does not echo them.
 	reported map[store.UID]store.ModSeq
-	// sizes caches RFC822.SIZE in CRLF form, which costs a read of the
-	// message to find (stores report the stored size).
-	sizes map[store.UID]int64
 	// recent holds the UIDs that are \Recent in this session (RFC 3501
 	// §2.3.2), ascending ranges; recentKey names the mailbox for the
 	// Server's recentTracker.

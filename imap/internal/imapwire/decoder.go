@@ -75,6 +75,11 @@ func (d *Decoder) Err() error { return d.err }
 // handshake.
 func (d *Decoder) Reader() *bufio.Reader { return d.r }
 
+// SetReader makes the decoder read from r: a connection whose buffer is
+// given back while it waits for a command gets another one. Whatever r
+// holds must follow what the previous reader delivered.
+func (d *Decoder) SetReader(r *bufio.Reader) { d.r = r }
+
 func (d *Decoder) fail(err error) bool {
 	if d.err == nil {
 		d.err = err

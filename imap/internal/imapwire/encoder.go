@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 )
 
 // Encoder writes responses. Like the Decoder it keeps the first error; the
 // caller checks it with Flush.
 type Encoder struct {
-	w   *bufio.Writer
-	err error
+	w      *bufio.Writer // nil while a pooled encoder is released
+	dst    io.Writer     // what a pooled encoder's buffers write to
+	pooled bool
+	err    error
 	// UTF8 writes mailbox names as UTF-8 instead of modified UTF-7 and
 	// allows UTF-8 in quoted strings, after ENABLE UTF8=ACCEPT (RFC 6855
 	// §3).
@@ -21,11 +24,44 @@ type Encoder struct {
 // NewEncoder returns an Encoder writing to w.
 func NewEncoder(w *bufio.Writer) *Encoder { return &Encoder{w: w} }
 
+// PooledBufferSize is the write buffer of a pooled Encoder: large, so that
+// FETCH responses go out in few system calls, and held only while a
+// response is being written.
+const PooledBufferSize = 32 << 10
+
+var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, PooledBufferSize) }}
+
+// NewPooledEncoder returns an Encoder writing to dst through a buffer taken
+// from a pool at the first write and given back by Release, so that an
+// idle connection holds none.
+func NewPooledEncoder(dst io.Writer) *Encoder { return &Encoder{dst: dst, pooled: true} }
+
+// buf returns the write buffer, taking one from the pool if needed.
+func (e *Encoder) buf() *bufio.Writer {
+	if e.w == nil {
+		e.w = writerPool.Get().(*bufio.Writer)
+		e.w.Reset(e.dst)
+	}
+	return e.w
+}
+
+// Release flushes and, for a pooled Encoder, gives the buffer back to the
+// pool until the next write. It returns the first error, as Flush.
+func (e *Encoder) Release() error {
+	err := e.Flush()
+	if e.pooled && e.w != nil {
+		e.w.Reset(nil) // drops what a failed flush left
+		writerPool.Put(e.w)
+		e.w = nil
+	}
+	return err
+}
+
 // Err returns the first write error.
 func (e *Encoder) Err() error { return e.err }
 
 // Writer returns the underlying writer.
-func (e *Encoder) Writer() *bufio.Writer { return e.w }
+func (e *Encoder) Writer() *bufio.Writer { return e.buf() }
 
 func (e *Encoder) set(err error) {
 	if err != nil && e.err == nil {
@@ -36,7 +72,7 @@ func (e *Encoder) set(err error) {
 // Raw writes s as it is.
 func (e *Encoder) Raw(s string) *Encoder {
 	if e.err == nil {
-		_, err := e.w.WriteString(s)
+		_, err := e.buf().WriteString(s)
 		e.set(err)
 	}
 	return e
@@ -45,7 +81,7 @@ func (e *Encoder) Raw(s string) *Encoder {
 // RawBytes writes b as it is.
 func (e *Encoder) RawBytes(b []byte) *Encoder {
 	if e.err == nil {
-		_, err := e.w.Write(b)
+		_, err := e.buf().Write(b)
 		e.set(err)
 	}
 	return e
@@ -60,7 +96,7 @@ func (e *Encoder) SP() *Encoder { return e.Byte(' ') }
 // Byte writes one byte, such as "(" or ")".
 func (e *Encoder) Byte(c byte) *Encoder {
 	if e.err == nil {
-		e.set(e.w.WriteByte(c))
+		e.set(e.buf().WriteByte(c))
 	}
 	return e
 }
@@ -69,7 +105,7 @@ func (e *Encoder) Byte(c byte) *Encoder {
 func (e *Encoder) Number(n uint64) *Encoder {
 	if e.err == nil {
 		var buf [20]byte
-		_, err := e.w.Write(strconv.AppendUint(buf[:0], n, 10))
+		_, err := e.buf().Write(strconv.AppendUint(buf[:0], n, 10))
 		e.set(err)
 	}
 	return e
@@ -155,7 +191,7 @@ func (e *Encoder) Literal(r io.Reader, n int64, binary bool) *Encoder {
 	if e.err != nil {
 		return e
 	}
-	m, err := io.CopyN(e.w, r, n)
+	m, err := io.CopyN(e.buf(), r, n)
 	if err == io.EOF {
 		err = fmt.Errorf("imapwire: literal source ended after %d of %d bytes", m, n)
 	}
@@ -165,7 +201,7 @@ func (e *Encoder) Literal(r io.Reader, n int64, binary bool) *Encoder {
 
 // Flush sends what is buffered and returns the first error.
 func (e *Encoder) Flush() error {
-	if e.err == nil {
+	if e.err == nil && e.w != nil {
 		e.set(e.w.Flush())
 	}
 	return e.err

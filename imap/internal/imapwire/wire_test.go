@@ -194,3 +194,28 @@ func TestEncoder(t *testing.T) {
 		t.Fatalf("got %q", buf.String())
 	}
 }
+
+// A pooled encoder holds a buffer only between its first write and
+// Release, and writes the same bytes as a plain one.
+func TestPooledEncoder(t *testing.T) {
+	var buf bytes.Buffer
+	e := NewPooledEncoder(&buf)
+	if e.w != nil {
+		t.Fatal("buffer held before any write")
+	}
+	e.Raw("* OK").SP().Number(7).CRLF()
+	if e.w == nil || buf.Len() != 0 {
+		t.Fatal("no buffer while writing, or written unflushed")
+	}
+	if err := e.Release(); err != nil || e.w != nil {
+		t.Fatalf("Release: %v, buffer kept %v", err, e.w != nil)
+	}
+	e.Literal(strings.NewReader("hello"), 5, false).CRLF()
+	e.Release()
+	if got := buf.String(); got != "* OK 7\r\n{5}\r\nhello\r\n" {
+		t.Fatalf("got %q", got)
+	}
+	if e.Release() != nil || e.w != nil {
+		t.Fatal("second Release")
+	}
+}
