@@ -67,6 +67,10 @@ func helperMain(mode, dir string) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		// Tell the parent the process is up, so its random kill lands in
+		// the delivery loop and not in a slow start under load.
+		fmt.Fprintln(out, "ready")
+		out.Flush()
 		for n := start; count == 0 || n < start+count; n++ {
 			body := strings.NewReader(testBody(w, n))
 			var uid store.UID
@@ -128,10 +132,17 @@ func helperCmd(t *testing.T, dir, mode string, env ...string) *exec.Cmd {
 
 type reported struct{ n, uid int }
 
-func readReports(t *testing.T, r io.Reader) []reported {
+// readReports collects the child's "ok N UID" lines; ready, when not nil,
+// is closed when the child says "ready".
+func readReports(t *testing.T, r io.Reader, ready chan<- struct{}) []reported {
 	var out []reported
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
+		if sc.Text() == "ready" && ready != nil {
+			close(ready)
+			ready = nil
+			continue
+		}
 		var rep reported
 		if _, err := fmt.Sscanf(sc.Text(), "ok %d %d", &rep.n, &rep.uid); err == nil {
 			out = append(out, rep)
@@ -239,9 +250,15 @@ func TestCrashSafety(t *testing.T) {
 			t.Fatal(err)
 		}
 		var reps []reported
-		done := make(chan struct{})
-		go func() { reps = readReports(t, out); close(done) }()
-		time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
+		done, ready := make(chan struct{}), make(chan struct{})
+		go func() { reps = readReports(t, out, ready); close(done) }()
+		select {
+		case <-ready:
+		case <-done: // the child failed before its loop; its stderr says why
+		case <-time.After(2 * time.Minute):
+			t.Fatal("child did not start within 2 minutes")
+		}
+		time.Sleep(time.Duration(rand.IntN(60)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		<-done
 		cmd.Wait()
@@ -298,7 +315,7 @@ func TestConcurrentProcesses(t *testing.T) {
 			if err := cmd.Wait(); err != nil {
 				t.Errorf("writer %d: %v", w, err)
 			}
-			reports[w] = readReports(t, &out)
+			reports[w] = readReports(t, &out, nil)
 		})
 	}
 	wg.Wait()
@@ -348,7 +365,7 @@ func TestConcurrentAppendProcesses(t *testing.T) {
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			for _, r := range readReports(t, &out) {
+			for _, r := range readReports(t, &out, nil) {
 				if uids[r.uid] {
 					t.Errorf("UID %d given twice", r.uid)
 				}
