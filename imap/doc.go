@@ -26,6 +26,16 @@
 // part at a time, and header keys match RFC 2047 decoded values; strings
 // are compared with Unicode simple case folding.
 //
+// What FETCH computes from a message's content and that never changes for
+// a UID (the size with CRLF line ends, ENVELOPE, BODY, BODYSTRUCTURE) is
+// kept in a cache shared by the Server's sessions (Server.CacheSize), so a
+// client's second FETCH of the same messages reads no message file; the
+// cache lives in memory only. Bodies stream from the store, converted to
+// CRLF on the way, never loaded whole. An idle session holds its view of
+// the selected mailbox (UIDs as runs: bytes, not kilobytes, for a mailbox
+// without many holes) but no I/O buffers: they go back to pools between
+// commands and during IDLE.
+//
 // \Recent (RFC 3501 §2.3.2) is kept for IMAP4rev1 clients: the first
 // read-write session to learn of a message, at SELECT or as it arrives,
 // sees it as \Recent and gets RECENT responses; EXAMINE and IMAP4rev2
