@@ -97,7 +97,7 @@ func (c *conn) recentKey(name string) recentKey {
 // just added to it) are recent for this session, claiming them when the
 // session may.
 func (c *conn) takeRecent(v *view, uids []store.UID) {
-	take := !v.readOnly && !c.rev2
+	take := !v.examined && !c.rev2
 	r, ok := c.srv.recent.claim(v.recentKey, v.uidValidity, uids, take)
 	if !ok {
 		return

@@ -70,7 +70,12 @@ func (c *conn) open(name string, readOnly bool) (*opened, uint32, error) {
 		return nil, 0, err
 	}
 	v := &opened{uidNext: st.UIDNext}
-	v.mb, v.name, v.readOnly = mb, name, readOnly
+	v.mb, v.name, v.readOnly, v.examined = mb, name, readOnly, readOnly
+	if ro, ok := mb.(store.ReadOnlyMailbox); ok && ro.ReadOnly() {
+		// RFC 9051 §6.3.2: [READ-ONLY] and PERMANENTFLAGS () even to
+		// SELECT, when nothing can be changed.
+		v.readOnly = true
+	}
 	v.uidValidity, v.modseq = st.UIDValidity, st.HighestModSeq
 	v.keywords = append([]string(nil), st.Keywords...)
 	v.reported = map[store.UID]store.ModSeq{}

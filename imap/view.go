@@ -14,7 +14,8 @@ import (
 type view struct {
 	mb          store.Mailbox
 	name        string
-	readOnly    bool
+	readOnly    bool // EXAMINE, or a store.ReadOnlyMailbox
+	examined    bool // EXAMINE: \Recent is not taken (RFC 3501 §6.3.2)
 	uidValidity uint32
 	uids        uidList // uids.At(i) has sequence number i+1
 	// expunged holds UIDs gone from the store but still in uids, because
