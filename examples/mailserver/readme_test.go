@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -97,7 +98,11 @@ func TestREADMESteps(t *testing.T) {
 		}
 	}
 	var out string
-	for _, step := range steps {
+	for i, step := range steps {
+		if i == len(send) {
+			// The 250 means queued; a person reads a moment later.
+			waitMessages(t, filepath.Join(dir, "mailserver-data", "mail", demoUser), 1)
+		}
 		out = shellStdout(t, step)
 	}
 	if !strings.Contains(out, "This is a test mailing") || !strings.Contains(out, "From: "+demoUser) {
