@@ -63,8 +63,15 @@ const bannerEnd = "the certificate is self-signed"
 // printed its banner, that is once every listener is bound.
 func startProcess(t *testing.T, dir string, args ...string) *process {
 	t.Helper()
+	return startProcessEnv(t, dir, nil, args...)
+}
+
+// startProcessEnv is startProcess with more environment variables.
+func startProcessEnv(t *testing.T, dir string, env []string, args ...string) *process {
+	t.Helper()
 	cmd := exec.Command(binary(t), args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
