@@ -120,6 +120,8 @@ type ConfigError struct {
 	Msg  string
 }
 
+// Error formats the mistake as "FILE:LINE: KEY: MESSAGE", leaving out the
+// parts that are unknown.
 func (e *ConfigError) Error() string {
 	var b strings.Builder
 	if e.File != "" {

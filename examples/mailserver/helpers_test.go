@@ -41,10 +41,10 @@ func testConfig(t *testing.T, host, domain string, users ...string) *Config {
 	t.Helper()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "users"), strings.Join(users, "\n")+"\n")
-	any := "127.0.0.1:0"
+	port0 := "127.0.0.1:0"
 	return &Config{
 		Hostname: host, DataDir: dir, Domains: []string{domain}, UsersFile: "users",
-		Listen: Listen{SMTP: any, Submission: any, Submissions: any, LMTP: any, IMAP: any, IMAPS: any, POP3: any, POP3S: any},
+		Listen: Listen{SMTP: port0, Submission: port0, Submissions: port0, LMTP: port0, IMAP: port0, IMAPS: port0, POP3: port0, POP3S: port0},
 		Relay:  Relay{MXPort: 25},
 	}
 }
