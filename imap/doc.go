@@ -24,7 +24,8 @@
 // SEARCH BODY and TEXT match the decoded text of a message's text parts
 // (transfer encodings undone, charsets converted to UTF-8), streaming one
 // part at a time, and header keys match RFC 2047 decoded values; strings
-// are compared with Unicode simple case folding.
+// are compared with Unicode simple case folding (Dovecot also decomposes
+// characters, so that its "cafe" finds "café"; this package does not).
 //
 // What FETCH computes from a message's content and that never changes for
 // a UID (the size with CRLF line ends, ENVELOPE, BODY, BODYSTRUCTURE) is
@@ -56,8 +57,8 @@
 // returning every subscribed name. Otherwise only subscribed mailboxes
 // that exist are known.
 //
-// Not yet supported: CONDSTORE, QRESYNC, SEARCHRES, SORT, THREAD, COMPRESS and
-// NOTIFY (planned on the same session views).
+// Not yet supported: CONDSTORE, QRESYNC, SEARCHRES, SORT, THREAD,
+// COMPRESS and NOTIFY (planned on the same session views).
 //
 // Standards:
 //
