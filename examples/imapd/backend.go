@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/mailstack/mailstack/examples/internal/passwd"
 	"github.com/mailstack/mailstack/maildir"
 	"github.com/mailstack/mailstack/store"
 )
@@ -38,7 +39,7 @@ type sharedStore struct {
 
 // Open returns the user's shared store; the session's Close releases it.
 func (b *backend) Open(ctx context.Context, user string) (store.Store, error) {
-	if !b.users.has(user) || !safeUser(user) {
+	if _, ok := b.users.Lookup(user); !ok || !passwd.SafeDirName(user) {
 		return nil, fmt.Errorf("imapd: unknown user %q", user)
 	}
 	b.mu.Lock()

@@ -32,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mailstack/mailstack/examples/internal/selfsigned"
 	"github.com/mailstack/mailstack/imap"
 )
 
@@ -61,7 +62,8 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		fmt.Fprintln(stderr, "imapd:", err)
 		return 1
 	}
-	tlsConfig, err := loadTLS(*certFile, *keyFile)
+	// Without -tls-cert and -tls-key, a certificate for localhost.
+	tlsConfig, err := selfsigned.Load(*certFile, *keyFile, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "imapd:", err)
 		return 1

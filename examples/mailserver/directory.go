@@ -5,12 +5,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/mailstack/mailstack/envelope"
+	"github.com/mailstack/mailstack/examples/internal/passwd"
 )
 
 // detailSep separates a user from the detail of a sub-address
@@ -22,13 +20,13 @@ const detailSep = '+'
 // and the aliases of the configuration. It is immutable; a reload (SIGHUP)
 // builds a new one.
 type directory struct {
-	users   map[string]secret   // canonical address → password
-	aliases map[string][]string // canonical address → canonical users
+	users   map[string]passwd.Secret // canonical address → password
+	aliases map[string][]string      // canonical address → canonical users
 }
 
 // newDirectory checks that every alias target is a user. Errors name the
 // alias key and its line in the configuration.
-func newDirectory(c *Config, users map[string]secret) (*directory, error) {
+func newDirectory(c *Config, users map[string]passwd.Secret) (*directory, error) {
 	d := &directory{users: users, aliases: c.Aliases}
 	for from, to := range c.Aliases {
 		if _, clash := users[from]; clash {
@@ -99,10 +97,9 @@ func (d *directory) authenticate(login, password string) (string, bool) {
 	if _, ok := d.users[user]; !ok {
 		// Spend the time a check takes, so that unknown users do not
 		// answer faster than wrong passwords.
-		secret{scheme: "BLF-CRYPT", value: dummyHash()}.check(password)
-		return "", false
+		return "", passwd.CheckAbsent(password)
 	}
-	return user, d.users[user].check(password)
+	return user, d.users[user].Check(password)
 }
 
 // user returns the canonical name of a login, if it is a user.
@@ -115,12 +112,6 @@ func (d *directory) user(login string) (string, bool) {
 	_, ok := d.users[name]
 	return name, ok
 }
-
-// dummyHash is a bcrypt hash of a random password at the default cost.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := bcrypt.GenerateFromPassword([]byte(newPassword()), bcrypt.DefaultCost)
-	return string(h)
-})
 
 func (d *directory) String() string {
 	return fmt.Sprintf("%d users, %d aliases", len(d.users), len(d.aliases))

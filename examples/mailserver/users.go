@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base32"
 	"errors"
 	"fmt"
@@ -13,126 +12,50 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/mailstack/mailstack/examples/internal/passwd"
 )
-
-// maxUsersLine bounds one line of the users file.
-const maxUsersLine = 64 << 10
-
-// secret is a stored password in one of the schemes Dovecot's passwd-file
-// names: {PLAIN} (also CLEAR, CLEARTEXT) or {BLF-CRYPT}.
-type secret struct {
-	scheme string // "PLAIN" or "BLF-CRYPT"
-	value  string
-}
-
-// check compares a password with the secret in constant time (bcrypt's own
-// comparison for hashes).
-func (s secret) check(password string) bool {
-	switch s.scheme {
-	case "PLAIN":
-		return subtle.ConstantTimeCompare([]byte(s.value), []byte(password)) == 1
-	case "BLF-CRYPT":
-		return bcrypt.CompareHashAndPassword([]byte(s.value), []byte(password)) == nil
-	}
-	return false
-}
-
-// parseSecret reads "{SCHEME}value"; without a scheme the value is PLAIN,
-// or BLF-CRYPT when it looks like a bcrypt hash (Dovecot's guess too).
-func parseSecret(p string) (secret, error) {
-	scheme := ""
-	if strings.HasPrefix(p, "{") {
-		end := strings.IndexByte(p, '}')
-		if end < 0 {
-			return secret{}, errors.New("unterminated {SCHEME}")
-		}
-		scheme, p = strings.ToUpper(p[1:end]), p[end+1:]
-	}
-	if scheme == "" {
-		scheme = "PLAIN"
-		if strings.HasPrefix(p, "$2") {
-			scheme = "BLF-CRYPT"
-		}
-	}
-	switch scheme {
-	case "PLAIN", "CLEAR", "CLEARTEXT":
-		return secret{"PLAIN", p}, nil
-	case "BLF-CRYPT":
-		if _, err := bcrypt.Cost([]byte(p)); err != nil {
-			return secret{}, fmt.Errorf("bad BLF-CRYPT hash: %w", err)
-		}
-		return secret{"BLF-CRYPT", p}, nil
-	}
-	return secret{}, fmt.Errorf("password scheme {%s} is not supported (use {BLF-CRYPT} or {PLAIN})", scheme)
-}
 
 // readUsers reads a Dovecot passwd-file: lines "user:{SCHEME}password",
 // optionally followed by more ":"-separated fields, which are ignored.
-// Blank lines and "#" comments are skipped. Each user must be an address
-// in one of domains; errors name the file and line.
-func readUsers(path string, domains []string) (map[string]secret, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	users := map[string]secret{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 4096), maxUsersLine)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, s, err := parseUserLine(line, domains)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
-		}
-		if _, dup := users[name]; dup {
-			return nil, fmt.Errorf("%s:%d: %s is listed twice", path, n, name)
-		}
-		users[name] = s
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return users, nil
+// Blank lines and "#" comments are skipped; a password without a scheme is
+// PLAIN (or BLF-CRYPT when it is a bcrypt hash). Each user must be an
+// address in one of domains; it is kept in canonical form, and listed
+// once. Errors name the file and line.
+func readUsers(path string, domains []string) (map[string]passwd.Secret, error) {
+	return passwd.Load(path, usersOptions(domains))
 }
 
-func parseUserLine(line string, domains []string) (string, secret, error) {
-	user, rest, ok := strings.Cut(line, ":")
-	if !ok {
-		return "", secret{}, errors.New(`want "user@domain:{SCHEME}password"`)
+// parseUserLine reads one line of the users file.
+func parseUserLine(line string, domains []string) (string, passwd.Secret, error) {
+	return passwd.ParseLine(line, usersOptions(domains))
+}
+
+// usersOptions make the users addresses in domains, in canonical form,
+// that can name a Maildir.
+func usersOptions(domains []string) *passwd.Options {
+	return &passwd.Options{
+		BarePlain: true,
+		Form:      "user@domain:{SCHEME}password",
+		User: func(user string) (string, error) {
+			a, err := parseAddr(user)
+			if err != nil {
+				return "", err
+			}
+			if !safeName(a.String()) {
+				return "", fmt.Errorf("%q cannot name a Maildir", user)
+			}
+			if !slices.Contains(domains, a.Domain) {
+				return "", fmt.Errorf("%s: domain %s is not in domains", user, a.Domain)
+			}
+			return a.String(), nil
+		},
 	}
-	a, err := parseAddr(user)
-	if err != nil {
-		return "", secret{}, err
-	}
-	if !safeName(a.String()) {
-		return "", secret{}, fmt.Errorf("%q cannot name a Maildir", user)
-	}
-	if !slices.Contains(domains, a.Domain) {
-		return "", secret{}, fmt.Errorf("%s: domain %s is not in domains", user, a.Domain)
-	}
-	pass, _, _ := strings.Cut(rest, ":")
-	s, err := parseSecret(pass)
-	if err != nil {
-		return "", secret{}, fmt.Errorf("%s: %w", user, err)
-	}
-	return a.String(), s, nil
 }
 
 // safeName keeps a user name to one path element that is not hidden.
 func safeName(u string) bool {
-	if u == "" || u[0] == '.' || len(u) > 255 {
-		return false
-	}
-	for _, r := range u {
-		if r == '/' || r == '\\' || r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
+	return passwd.SafeDirName(u) && u[0] != '.'
 }
 
 // hashPassword returns the {BLF-CRYPT} form of password at a bcrypt cost

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/mailstack/mailstack/envelope"
+	"github.com/mailstack/mailstack/examples/internal/passwd"
 )
 
 // TestREADMEUsersFile: the README's users file example is valid, and its
@@ -21,7 +22,7 @@ func TestREADMEUsersFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !users["alice@example.test"].check("alice-secret") || !users["bob@example.test"].check("for-tests-only") {
+	if !users["alice@example.test"].Check("alice-secret") || !users["bob@example.test"].Check("for-tests-only") {
 		t.Errorf("users %v", users)
 	}
 }
@@ -50,7 +51,7 @@ func TestReadUsers(t *testing.T) {
 		{"dave@a.test", "x", true},
 	}
 	for _, c := range checks {
-		if got := users[c.user].check(c.password); got != c.ok {
+		if got := users[c.user].Check(c.password); got != c.ok {
 			t.Errorf("%s with %q: %v, want %v", c.user, c.password, got, c.ok)
 		}
 	}
@@ -88,8 +89,8 @@ func TestHashPasswordCommand(t *testing.T) {
 	if !strings.HasPrefix(h, "{BLF-CRYPT}$2y$10$") { // as doveadm pw -s BLF-CRYPT
 		t.Fatalf("hash %q", h)
 	}
-	s, err := parseSecret(h)
-	if err != nil || !s.check("correct horse") {
+	s, err := passwd.ParseSecret(h)
+	if err != nil || !s.Check("correct horse") {
 		t.Errorf("hash does not check: %v", err)
 	}
 	for _, in := range []string{"", "\n", strings.Repeat("x", 73)} {
@@ -107,9 +108,9 @@ func testDirectory(t *testing.T) *directory {
 		"postmaster@a.test": {"alice@a.test"},
 		"team@a.test":       {"alice@a.test", "bob+x@a.test"},
 	}}
-	d, err := newDirectory(c, map[string]secret{
-		"alice@a.test": {"PLAIN", "alice-pw"},
-		"bob+x@a.test": {"PLAIN", "bob-pw"},
+	d, err := newDirectory(c, map[string]passwd.Secret{
+		"alice@a.test": {Scheme: passwd.Plain, Value: "alice-pw"},
+		"bob+x@a.test": {Scheme: passwd.Plain, Value: "bob-pw"},
 	})
 	if err != nil {
 		t.Fatal(err)

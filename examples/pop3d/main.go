@@ -31,10 +31,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/mailstack/mailstack/examples/internal/passwd"
+	"github.com/mailstack/mailstack/examples/internal/selfsigned"
 	"github.com/mailstack/mailstack/maildir"
 	"github.com/mailstack/mailstack/pop3"
 )
@@ -114,34 +115,24 @@ func serve(srv *pop3.Server, l net.Listener, log *slog.Logger, sig <-chan os.Sig
 	return 0
 }
 
-// loadTLS loads a key pair, or makes a self-signed certificate when none
-// is given.
+// loadTLS loads a key pair, or makes a self-signed certificate for
+// localhost and the loopback addresses, for testing STLS without a real
+// one, when none is given.
 func loadTLS(certFile, keyFile string) (*tls.Config, error) {
 	if (certFile == "") != (keyFile == "") {
 		return nil, errors.New("-tls-cert and -tls-key go together")
 	}
-	var cert tls.Certificate
-	var err error
-	if certFile != "" {
-		cert, err = tls.LoadX509KeyPair(certFile, keyFile)
-	} else {
-		cert, err = selfSigned()
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	return selfsigned.Load(certFile, keyFile, nil)
 }
 
 // backend checks users against the passwd-file and opens their Maildirs.
 type backend struct {
 	root  string
-	users map[string]password
+	users *passwd.DB
 }
 
 func (b *backend) Login(ctx context.Context, _ *pop3.ConnInfo, user, pass string) (*pop3.Maildrop, error) {
-	p, ok := b.users[user]
-	if !ok || !p.check(pass) {
+	if !b.users.Check(user, pass) {
 		return nil, pop3.ErrAuthFailed
 	}
 	return b.open(user)
@@ -150,15 +141,15 @@ func (b *backend) Login(ctx context.Context, _ *pop3.ConnInfo, user, pass string
 // APOPLogin makes APOP available to users whose password is stored in
 // plain text (RFC 1939 §7 needs the secret itself).
 func (b *backend) APOPLogin(ctx context.Context, _ *pop3.ConnInfo, user, timestamp, digest string) (*pop3.Maildrop, error) {
-	p, ok := b.users[user]
-	if !ok || p.scheme != "PLAIN" || !pop3.CheckAPOP(timestamp, p.value, digest) {
+	p, ok := b.users.Lookup(user)
+	if !ok || p.Scheme != passwd.Plain || !pop3.CheckAPOP(timestamp, p.Value, digest) {
 		return nil, pop3.ErrAuthFailed
 	}
 	return b.open(user)
 }
 
 func (b *backend) open(user string) (*pop3.Maildrop, error) {
-	if !validUser(user) {
+	if !passwd.SafeDirName(user) { // refuses names that could leave the root
 		return nil, pop3.ErrAuthFailed
 	}
 	st, err := maildir.Open(filepath.Join(b.root, user), nil)
@@ -166,9 +157,4 @@ func (b *backend) open(user string) (*pop3.Maildrop, error) {
 		return nil, err
 	}
 	return &pop3.Maildrop{Store: st}, nil
-}
-
-// validUser refuses names that could leave the root directory.
-func validUser(u string) bool {
-	return u != "" && u != "." && u != ".." && !strings.ContainsAny(u, "/\\\x00")
 }

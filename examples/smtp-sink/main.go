@@ -40,6 +40,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mailstack/mailstack/examples/internal/passwd"
+	"github.com/mailstack/mailstack/examples/internal/selfsigned"
 	"github.com/mailstack/mailstack/lmtp"
 	"github.com/mailstack/mailstack/smtp"
 )
@@ -93,7 +95,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var users *userDB
+	var users *passwd.DB
 	if cfg.usersFile != "" {
 		if users, err = loadUsers(cfg.usersFile); err != nil {
 			return err
@@ -120,6 +122,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// loadTLS loads the certificate and key, or makes a self-signed
+// certificate for this host name, localhost and the loopback addresses
+// when both are empty.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	var o selfsigned.Options
+	if host, _ := os.Hostname(); host != "" {
+		o.Hosts = []string{host}
+	}
+	return selfsigned.Load(certFile, keyFile, &o)
 }
 
 // listen opens a TCP address or, with the prefix "unix:", a socket path.

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/mailstack/mailstack/envelope"
+	"github.com/mailstack/mailstack/examples/internal/passwd"
 	"github.com/mailstack/mailstack/lmtp"
 	"github.com/mailstack/mailstack/maildir"
 	"github.com/mailstack/mailstack/smtp"
@@ -14,7 +15,7 @@ import (
 // or delivers it into the Maildir.
 type sink struct {
 	maildir string
-	users   *userDB // nil: no AUTH
+	users   *passwd.DB // nil: no AUTH
 }
 
 func (b *sink) NewSession(ctx context.Context, c *smtp.ConnInfo) (smtp.Session, error) {
@@ -51,7 +52,10 @@ func (s *authSession) Auth(ctx context.Context, identity, user, pass string) err
 	if identity != "" && identity != user {
 		return envelope.ReplyAuthFailed
 	}
-	return s.b.users.check(user, pass)
+	if !s.b.users.Check(user, pass) {
+		return envelope.ReplyAuthFailed // RFC 4954 §6: 535 5.7.8
+	}
+	return nil
 }
 
 // lmtpSink is the LMTP face of sink: one delivery serves every recipient,
