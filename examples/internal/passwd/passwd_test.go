@@ -120,6 +120,9 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// kline is a comment line of 1 KiB.
+var kline = "#" + strings.Repeat("x", 1022) + "\n"
+
 func TestRead(t *testing.T) {
 	users, err := Read(strings.NewReader("# users\n\nalice:{PLAIN}a::::\nbob:"+hash4+"\n"), "f", nil)
 	if err != nil || len(users) != 2 || !users["alice"].Check("a") || !users["bob"].Check("s3cret") {
@@ -129,7 +132,7 @@ func TestRead(t *testing.T) {
 		{"alice:{PLAIN}a\nbob\n", `f:2: malformed line: want "user:{SCHEME}password"`},
 		{"alice:{PLAIN}a\nalice:{PLAIN}b\n", "f:2: alice is listed twice"},
 		{"a:{PLAIN}x\n" + strings.Repeat("x", MaxLineLen+1) + "\n", "f:2: bufio.Scanner: token too long"},
-		{strings.Repeat("#\n", MaxFileSize/2+1), "f: larger than 16777216 octets"},
+		{strings.Repeat(kline, MaxFileSize/len(kline)+1), "f: larger than 16777216 octets"},
 	}
 	for _, tt := range errs {
 		_, err := Read(strings.NewReader(tt.file), "f", nil)
@@ -144,7 +147,7 @@ func TestRead(t *testing.T) {
 		t.Errorf("duplicate after User: %v", err)
 	}
 	// Exactly MaxFileSize octets are fine.
-	if _, err := Read(strings.NewReader(strings.Repeat("#\n", MaxFileSize/2)), "f", nil); err != nil {
+	if _, err := Read(strings.NewReader(strings.Repeat(kline, MaxFileSize/len(kline))), "f", nil); err != nil {
 		t.Errorf("file of MaxFileSize: %v", err)
 	}
 }
