@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -58,12 +59,32 @@ func TestFetchCachedEqual(t *testing.T) {
 	lf := "From: a@example.org\nSubject: lf\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nline one\nline two\n--b--\n"
 	items := "(UID RFC822.SIZE ENVELOPE BODY BODYSTRUCTURE BODY.PEEK[] BODY.PEEK[]<3.20> BODY.PEEK[1])"
 	var answers [][]string
-	for _, size := range []int64{0, -1} {
-		ts := newTestServer(t, func(s *Server) { s.CacheSize = size })
+	// The store's CRLFSize: as memstore gives it, unknown, and stale
+	// (the file changed behind the store's index: Size and CRLFSize
+	// both wrong, which the content's size reveals).
+	sizes := []func(*store.MessageInfo){
+		nil,
+		func(m *store.MessageInfo) { m.CRLFSize = 0 },
+		func(m *store.MessageInfo) { m.Size, m.CRLFSize = m.Size+7, m.CRLFSize+9 },
+	}
+	for run := 0; run < 6; run++ {
+		size := []int64{0, -1}[run%2]
+		ts := newTestServer(t, func(s *Server) {
+			s.CacheSize = size
+			if fix := sizes[run/2]; fix != nil {
+				s.Backend = infoBackend{s.Backend, fix}
+			}
+		})
 		ts.deliver(t, "u", "INBOX", lf)
 		ts.deliver(t, "u", "INBOX", msg1)
 		cl := login(t, ts.addr, "u")
 		cl.ok("SELECT INBOX")
+		// First, with nothing cached, the whole message alone: the
+		// literal's size comes from the store or one pass over it.
+		whole := cl.ok("FETCH 1:* (RFC822.SIZE BODY.PEEK[])")
+		if len(whole) != 2 || !strings.Contains(whole[0], "RFC822.SIZE 113 BODY[] {113}\r\nFrom: a@example.org\r\n") {
+			t.Fatalf("run %d: whole message first: %q", run, whole)
+		}
 		for pass := 0; pass < 2; pass++ {
 			answers = append(answers, cl.ok("FETCH 1:* "+items))
 		}
@@ -81,4 +102,50 @@ func TestFetchCachedEqual(t *testing.T) {
 	if !strings.Contains(answers[0][0], "RFC822.SIZE 113 ") || !strings.Contains(answers[0][0], "BODY[] {113}\r\nFrom: a@example.org\r\n") {
 		t.Fatalf("CRLF form: %q", answers[0][0])
 	}
+}
+
+// infoBackend changes what the stores' List and Changes report, as a store
+// whose index is out of date or knows less would.
+type infoBackend struct {
+	store.Backend
+	fix func(*store.MessageInfo)
+}
+
+func (b infoBackend) Open(ctx context.Context, user string) (store.Store, error) {
+	st, err := b.Backend.Open(ctx, user)
+	return infoStore{st, b.fix}, err
+}
+
+type infoStore struct {
+	store.Store
+	fix func(*store.MessageInfo)
+}
+
+func (s infoStore) OpenMailbox(ctx context.Context, name string) (store.Mailbox, error) {
+	mb, err := s.Store.OpenMailbox(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return infoMailbox{mb, s.fix}, nil
+}
+
+type infoMailbox struct {
+	store.Mailbox
+	fix func(*store.MessageInfo)
+}
+
+func (mb infoMailbox) List(ctx context.Context, uids store.UIDSet) ([]store.MessageInfo, error) {
+	l, err := mb.Mailbox.List(ctx, uids)
+	for i := range l {
+		mb.fix(&l[i])
+	}
+	return l, err
+}
+
+func (mb infoMailbox) Changes(ctx context.Context, since store.ModSeq) (store.Changes, error) {
+	ch, err := mb.Mailbox.Changes(ctx, since)
+	for i := range ch.Updated {
+		mb.fix(&ch.Updated[i])
+	}
+	return ch, err
 }

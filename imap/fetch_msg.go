@@ -86,6 +86,16 @@ func (fm *fetchMsg) view() error {
 	return nil
 }
 
+// resize forgets the CRLF size openMsg was given and learns it from the
+// content.
+func (fm *fetchMsg) resize() error {
+	if fm.r != nil {
+		return nil // view learnt it from the content already
+	}
+	fm.size = -1
+	return fm.view()
+}
+
 func (fm *fetchMsg) close() { fm.content.Close() }
 
 // prepared is an item's value computed before its response line starts,
@@ -104,6 +114,13 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 	key := c.sel.metaKey()
 	meta, _ := c.srv.meta.get(key, m.UID)
 	known := meta
+	storeSized := !meta.sized && m.CRLFSize > 0
+	if storeSized {
+		// The store knows the CRLF size (a Maildir name's ",W="): no
+		// need to read the message for RFC822.SIZE, nor to read it
+		// twice for BODY[] (once to size the literal, once to send it).
+		meta.size, meta.sized = m.CRLFSize, true
+	}
 	mode, needC := openPlain, false
 	for i := range items {
 		switch it := &items[i]; it.kind {
@@ -132,6 +149,14 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 			return err
 		}
 		defer fm.close()
+		if storeSized && fm.content.Size() != m.Size {
+			// The file is not what the store's index says (changed
+			// behind its back): do not announce a literal of a size
+			// that may be wrong; learn the size from the content.
+			if err := fm.resize(); err != nil {
+				return err
+			}
+		}
 		meta.size, meta.sized = fm.size, fm.size >= 0
 	}
 	vals := make([]prepared, len(items))

@@ -139,6 +139,9 @@ func (sm *searchMsg) size() int64 {
 	if meta, ok := sm.c.srv.meta.get(sm.c.sel.metaKey(), sm.info.UID); ok && meta.sized {
 		return meta.size
 	}
+	if sm.info.CRLFSize > 0 { // as FETCH RFC822.SIZE reports it
+		return sm.info.CRLFSize
+	}
 	if fm := sm.open(); fm != nil {
 		return fm.size
 	}

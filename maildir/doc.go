@@ -18,6 +18,13 @@
 //     it into new/ as <name>,S=<size> without ever replacing a file
 //     (renameat2 RENAME_NOREPLACE, else link and unlink) and fsyncs new/.
 //     Nothing half-written is ever visible in new/ or cur/.
+//   - Append and Copy name files <name>,S=<size>,W=<vsize> as Dovecot
+//     does, W being the size with CRLF line ends (store.MessageInfo's
+//     CRLFSize), read back from names (or a W<vsize> field of the UID
+//     list) so that servers need not read a message to learn it.
+//   - Opening a message the index knows opens its file by the name
+//     recorded; only if it is gone (renamed by a flag change elsewhere,
+//     or expunged) is the folder rescanned and the open retried.
 //   - A reader numbers new files in delivery order: by the seconds,
 //     microseconds and Q counter of their names compared as numbers (as
 //     Dovecot sorts them), and only once every file delivered before them

@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -27,6 +25,7 @@ type msg struct {
 	letters string
 	modSeq  store.ModSeq
 	size    int64
+	vsize   int64 // CRLF size (",W=" in the name), 0 if unknown
 	date    time.Time
 }
 
@@ -384,24 +383,6 @@ func (f *folder) journalWrite(b []byte) error {
 	return err
 }
 
-// sizeFromName returns the S=<size> field of a file name, or -1.
-func sizeFromName(base string) int64 {
-	i := strings.Index(base, ",S=")
-	if i < 0 {
-		return -1
-	}
-	s := base[i+3:]
-	j := 0
-	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-		j++
-	}
-	n, err := strconv.ParseInt(s[:j], 10, 64)
-	if err != nil {
-		return -1
-	}
-	return n
-}
-
 func (f *folder) find(uid store.UID) *msg {
 	i := store.SearchIndex(len(f.msgs), func(i int) store.UID { return f.msgs[i].uid }, uid)
 	if i < len(f.msgs) && f.msgs[i].uid == uid {
@@ -435,7 +416,7 @@ func (f *folder) notify() {
 
 func (f *folder) info(m *msg) store.MessageInfo {
 	return store.MessageInfo{UID: m.uid, Flags: ParseFlags(m.letters, f.kw),
-		ModSeq: m.modSeq, InternalDate: m.date, Size: m.size}
+		ModSeq: m.modSeq, InternalDate: m.date, Size: m.size, CRLFSize: m.vsize}
 }
 
 func (f *folder) highest() store.ModSeq {

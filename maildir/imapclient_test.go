@@ -95,16 +95,18 @@ func (ic *imapConn) cmd(c string, literals ...[]byte) []imapResp {
 	}
 }
 
-// imapMsg is what UID FETCH (UID FLAGS BODY.PEEK[]) returned for one
-// message.
+// imapMsg is what UID FETCH (UID FLAGS RFC822.SIZE BODY.PEEK[]) returned
+// for one message.
 type imapMsg struct {
 	uid   uint32
 	flags []string
+	size  int64
 	body  string
 }
 
 var (
 	uidRe   = regexp.MustCompile(`UID (\d+)`)
+	sizeRe  = regexp.MustCompile(`RFC822\.SIZE (\d+)`)
 	flagsRe = regexp.MustCompile(`FLAGS \(([^)]*)\)`)
 )
 
@@ -116,7 +118,7 @@ func (ic *imapConn) fetchAll(mailbox string) (uidValidity uint32, msgs []imapMsg
 			uidValidity = uint32(v)
 		}
 	}
-	for _, r := range ic.cmd("UID FETCH 1:* (UID FLAGS BODY.PEEK[])") {
+	for _, r := range ic.cmd("UID FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[])") {
 		if !strings.Contains(r.text, "FETCH") {
 			continue
 		}
@@ -124,6 +126,9 @@ func (ic *imapConn) fetchAll(mailbox string) (uidValidity uint32, msgs []imapMsg
 		if s := uidRe.FindStringSubmatch(r.text); s != nil {
 			u, _ := strconv.ParseUint(s[1], 10, 32)
 			m.uid = uint32(u)
+		}
+		if s := sizeRe.FindStringSubmatch(r.text); s != nil {
+			m.size, _ = strconv.ParseInt(s[1], 10, 64)
 		}
 		if s := flagsRe.FindStringSubmatch(r.text); s != nil {
 			for _, f := range strings.Fields(s[1]) {

@@ -42,6 +42,8 @@ func TestDovecotReadsOurMaildir(t *testing.T) {
 			{"Subject: two\r\n\r\nbody\r\n", []string{store.FlagSeen, store.FlagFlagged}},
 			{"Subject: three\r\n\r\nbody\r\n", []string{store.FlagAnswered, "$Forwarded", "Project-X"}},
 			{"Subject: four\r\n\r\nbody\r\n", []string{store.FlagDraft, store.FlagDeleted}},
+			// LF line ends: Dovecot takes its RFC822.SIZE from our ",W=".
+			{"Subject: six\n\nlf\nonly\n", nil},
 		},
 		"Lists.Go": {{"Subject: list mail\r\n\r\nhi\r\n", []string{store.FlagSeen, "$Label1"}}},
 	}
@@ -86,8 +88,8 @@ func TestDovecotReadsOurMaildir(t *testing.T) {
 			if !sameFlagSet(m.flags, ws[i].flags) {
 				t.Errorf("%s UID %d: Dovecot FLAGS %v, ours %v", box, m.uid, m.flags, ws[i].flags)
 			}
-			if m.body != ws[i].body {
-				t.Errorf("%s UID %d: Dovecot BODY[] %q, want %q", box, m.uid, m.body, ws[i].body)
+			if want := toCRLF(ws[i].body); m.body != want || m.size != int64(len(want)) {
+				t.Errorf("%s UID %d: Dovecot BODY[] %q RFC822.SIZE %d, want %q", box, m.uid, m.body, m.size, want)
 			}
 		}
 	}
@@ -168,6 +170,10 @@ func TestReadDovecotMaildir(t *testing.T) {
 			// server must, RFC 9051 §2.2).
 			if toCRLF(string(buf)) != dm.body {
 				t.Errorf("%s UID %d: body %q differs from Dovecot's BODY[] %q", name, m.UID, buf, dm.body)
+			}
+			// Dovecot names its files with ",W=<size in CRLF form>".
+			if m.CRLFSize != dm.size || dm.size != int64(len(dm.body)) {
+				t.Errorf("%s UID %d: CRLFSize %d, Dovecot RFC822.SIZE %d, BODY[] %d octets", name, m.UID, m.CRLFSize, dm.size, len(dm.body))
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/mailstack/mailstack/store"
@@ -78,42 +79,6 @@ func (mb *mailbox) List(ctx context.Context, uids store.UIDSet) ([]store.Message
 	return out, err
 }
 
-// content is an open message file.
-type content struct {
-	*os.File
-	size int64
-}
-
-func (c content) Size() int64 { return c.size }
-
-func (mb *mailbox) Open(ctx context.Context, uid store.UID) (store.Content, error) {
-	f := mb.f
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for try := 0; ; try++ {
-		if err := f.refresh(ctx); err != nil {
-			return nil, err
-		}
-		m := f.find(uid)
-		if m == nil {
-			return nil, fmt.Errorf("%w: UID %d", store.ErrNoSuchMessage, uid)
-		}
-		fd, err := os.Open(f.path("cur", m.name))
-		if err == nil {
-			st, err := fd.Stat()
-			if err != nil {
-				fd.Close()
-				return nil, fmt.Errorf("maildir: %w", err)
-			}
-			return content{fd, st.Size()}, nil
-		}
-		if !errors.Is(err, os.ErrNotExist) || try == 2 {
-			return nil, fmt.Errorf("maildir: %w", err)
-		}
-		f.dirty = true // renamed or removed by someone else: rescan
-	}
-}
-
 func (mb *mailbox) Append(ctx context.Context, r io.Reader, opts *store.AppendOptions) (store.AppendResult, error) {
 	var o store.AppendOptions
 	if opts != nil {
@@ -124,13 +89,15 @@ func (mb *mailbox) Append(ctx context.Context, r io.Reader, opts *store.AppendOp
 		return store.AppendResult{}, err
 	}
 	f := mb.f
-	tmp, base, err := writeTemp(ctx, f.dir, f.s.host, r, f.s.cfg.MaxMessageSize)
+	vr := &vsizeReader{r: r}
+	tmp, base, err := writeTemp(ctx, f.dir, f.s.host, vr, f.s.cfg.MaxMessageSize)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			err = fmt.Errorf("%w: %q", store.ErrNoSuchMailbox, mb.name)
 		}
 		return store.AppendResult{}, err
 	}
+	base += vr.field()   // ",W=", as Dovecot names files
 	defer os.Remove(tmp) // no-op once linked
 	if !o.InternalDate.IsZero() {
 		if err := os.Chtimes(tmp, o.InternalDate, o.InternalDate); err != nil {
@@ -363,7 +330,7 @@ func (mb *mailbox) transfer(ctx context.Context, uids store.UIDSet, dest string,
 			if err != nil {
 				return
 			}
-			base := uniqueBase(f.s.host) + ",S=" + fmt.Sprint(m.size)
+			base := uniqueBase(f.s.host) + ",S=" + strconv.FormatInt(m.size, 10) + vsizeField(m.vsize)
 			tmp := dst.path("tmp", base)
 			if err = linkOrCopy(f.path("cur", m.name), tmp, m.date); err != nil {
 				return

@@ -225,6 +225,9 @@ func (f *folder) rebuild(byBase map[string]string) error {
 			if m.size < 0 {
 				m.size = st.Size()
 			}
+			if m.vsize = vsizeFromName(b, m.size); m.vsize == 0 {
+				m.vsize = f.vsizeFromUIDList(uid, m.size)
+			}
 		}
 		m.name = n
 		_, m.letters = SplitName(n)

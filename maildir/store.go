@@ -55,7 +55,10 @@ type Store struct {
 	closed  bool
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store              = (*Store)(nil)
+	_ store.SubscriptionLister = (*Store)(nil)
+)
 
 // Open opens the Maildir++ tree at root, creating root as an empty Maildir
 // if it does not exist. cfg may be nil.
@@ -379,6 +382,12 @@ func (s *Store) subscriptions() ([]string, error) {
 		out = append(out, store.NormalizeInbox(l, Delimiter))
 	}
 	return out, nil
+}
+
+// Subscriptions returns the names in the subscriptions file, whether or
+// not their folders exist (RFC 9051 §6.3.7), INBOX spelt "INBOX".
+func (s *Store) Subscriptions(ctx context.Context) ([]string, error) {
+	return s.subscriptions()
 }
 
 // SetSubscribed adds or removes name in the subscriptions file.

@@ -87,7 +87,9 @@ type MaildropLocker interface {
 // CRLFSizer is an optional interface of a store.Mailbox that knows each
 // message's size with every line ending counted as CRLF (Dovecot's
 // "virtual size", the ,W= field of a Maildir file name). POP3 reports
-// those sizes (RFC 1939 §11); without this interface the server reads a
+// those sizes (RFC 1939 §11). A store that fills
+// store.MessageInfo.CRLFSize needs no CRLFSizer; sizes CRLFSizes returns
+// take precedence over that field. Without either, the server reads a
 // message to learn its size the first time a command needs it.
 type CRLFSizer interface {
 	// CRLFSizes returns the sizes of the messages uids, in order; -1

@@ -45,8 +45,12 @@
 //
 // Sizes count CRLF line endings, which is what RETR sends: messages stored
 // with LF alone (as MDAs write them) are converted as they stream, and
-// their size is learnt by reading them once, unless the mailbox implements
-// CRLFSizer. RETR and TOP stream from the store's io.ReaderAt through the
+// their size is learnt by reading them once, unless the store reports it
+// (store.MessageInfo.CRLFSize, such as a Maildir name's ",W=") or the
+// mailbox implements CRLFSizer. Those count LFs without CR, as Dovecot's
+// virtual size does; RETR also turns a bare CR into CRLF, so a message
+// holding bare CRs (which RFC 5322 §2.3 forbids) is sent a few octets
+// longer than listed. RETR and TOP stream from the store's io.ReaderAt through the
 // dot-stuffing writer of internal/wire: a message is never held in memory.
 //
 // USER/PASS and SASL PLAIN/LOGIN are refused, and not advertised, on a

@@ -79,13 +79,18 @@ func (m *maildrop) load(ctx context.Context) error {
 	uids := make([]store.UID, len(infos))
 	for i, info := range infos {
 		m.msgs[i] = message{uid: info.UID, raw: info.Size, size: -1}
+		if info.CRLFSize > 0 {
+			m.msgs[i].size = info.CRLFSize // the store's virtual size
+		}
 		uids[i] = info.UID
 	}
 	if sz, ok := m.mb.(CRLFSizer); ok && len(uids) > 0 {
 		sizes, err := sz.CRLFSizes(ctx, uids)
 		if err == nil && len(sizes) == len(uids) {
 			for i, n := range sizes {
-				m.msgs[i].size = max(n, -1)
+				if n >= 0 {
+					m.msgs[i].size = n
+				}
 			}
 		}
 	}

@@ -215,6 +215,12 @@ type MessageInfo struct {
 	ModSeq       ModSeq
 	InternalDate time.Time
 	Size         int64
+	// CRLFSize is the size with every LF not preceded by CR counted as
+	// CR LF: the size of the form the IMAP and POP3 servers send
+	// (RFC 9051 §2.2, RFC 1939 §3), what Dovecot calls the virtual size
+	// (the ",W=" field of a Maildir file name). 0 means the store does
+	// not know it, and a server reads the message to learn it.
+	CRLFSize int64
 }
 
 // HasFlag reports whether m has flag, compared case-insensitively.
@@ -316,6 +322,17 @@ type MultiAppender interface {
 // (RFC 9051 §6.3.2, §7.1). Append may still work.
 type ReadOnlyMailbox interface {
 	ReadOnly() bool
+}
+
+// SubscriptionLister is an optional interface of a Store that can list
+// every subscribed name, including names whose mailbox no longer exists or
+// never did: a subscription outlives its mailbox (RFC 9051 §6.3.7), and
+// LIST (SUBSCRIBED) shows such names as \NonExistent (RFC 5258 §3). A
+// Store without it reports subscriptions only through
+// MailboxInfo.Subscribed.
+type SubscriptionLister interface {
+	// Subscriptions returns the subscribed names, INBOX spelt "INBOX".
+	Subscriptions(ctx context.Context) ([]string, error)
 }
 
 // AppendMessage is one message of [MultiAppender.AppendMulti].

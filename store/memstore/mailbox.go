@@ -85,7 +85,7 @@ func (mb *mailbox) add(body []byte, flags []string, date time.Time) *message {
 	mb.modSeq++
 	m := &message{body: body, info: store.MessageInfo{
 		UID: mb.uidNext, Flags: flags, ModSeq: mb.modSeq,
-		InternalDate: date, Size: int64(len(body)),
+		InternalDate: date, Size: int64(len(body)), CRLFSize: store.CRLFSizeOf(body),
 	}}
 	mb.uidNext++
 	mb.msgs = append(mb.msgs, m)

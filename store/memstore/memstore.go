@@ -42,7 +42,10 @@ type Store struct {
 	closed bool
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store              = (*Store)(nil)
+	_ store.SubscriptionLister = (*Store)(nil)
+)
 
 // New returns an empty store with the default configuration, holding only
 // INBOX.
@@ -280,6 +283,21 @@ func (s *Store) SetSubscribed(ctx context.Context, name string, subscribed bool)
 		delete(s.subs, name)
 	}
 	return nil
+}
+
+// Subscriptions returns the subscribed names, sorted, whether or not their
+// mailboxes exist (RFC 9051 §6.3.7).
+func (s *Store) Subscriptions(ctx context.Context) ([]string, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.subs))
+	for n := range s.subs {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // OpenMailbox opens a mailbox.

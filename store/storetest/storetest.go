@@ -325,6 +325,42 @@ func testSubscriptions(t *testing.T, s store.Store) {
 	if names(t, s)["Lists"].Subscribed {
 		t.Error("Lists still subscribed")
 	}
+	sl, ok := s.(store.SubscriptionLister)
+	if !ok {
+		return
+	}
+	// RFC 9051 §6.3.7: a name is subscribed whether or not its mailbox
+	// exists, and deleting the mailbox keeps the subscription.
+	for _, n := range []string{"Lists", "Nowhere", "inbox"} {
+		if err := s.SetSubscribed(ctx, n, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteMailbox(ctx, "Lists"); err != nil {
+		t.Fatal(err)
+	}
+	subs, err := sl.Subscriptions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(subs)
+	if want := []string{"INBOX", "Lists", "Nowhere"}; !slices.Equal(subs, want) {
+		t.Errorf("Subscriptions = %q, want %q", subs, want)
+	}
+	if err := s.SetSubscribed(ctx, "Nowhere", false); err != nil {
+		t.Fatal(err)
+	}
+	if subs, err = sl.Subscriptions(ctx); err != nil || slices.Contains(subs, "Nowhere") {
+		t.Errorf("after unsubscribing Nowhere: Subscriptions = %q, %v", subs, err)
+	}
+}
+
+// checkCRLFSize checks MessageInfo.CRLFSize, which a store may leave 0.
+func checkCRLFSize(t *testing.T, m store.MessageInfo, body string) {
+	t.Helper()
+	if want := store.CRLFSizeOf([]byte(body)); m.CRLFSize != 0 && m.CRLFSize != want {
+		t.Errorf("UID %d: CRLFSize %d, want %d (or 0)", m.UID, m.CRLFSize, want)
+	}
 }
 
 // RFC 9051 §6.3.12: APPEND keeps the bytes, flags and date.
@@ -363,6 +399,7 @@ func testAppendAndRead(t *testing.T, s store.Store) {
 		if m.Size != int64(len(bodies[i])) {
 			t.Errorf("message %d: Size %d, want %d", i, m.Size, len(bodies[i]))
 		}
+		checkCRLFSize(t, m, bodies[i])
 		if !m.InternalDate.Equal(date) {
 			t.Errorf("message %d: InternalDate %v, want %v", i, m.InternalDate, date)
 		}
@@ -572,6 +609,7 @@ func testCopyMove(t *testing.T, s store.Store) {
 		if readAll(t, dst, m.UID) != msg(i*2) || !store.SameFlags(m.Flags, []string{store.FlagFlagged, "Kw"}) || !m.InternalDate.Equal(date) {
 			t.Errorf("copied message %d: %+v", i, m)
 		}
+		checkCRLFSize(t, m, msg(i*2))
 	}
 	if n := len(list(t, src)); n != 3 {
 		t.Errorf("source has %d after copy", n)
