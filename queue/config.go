@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/emersion/go-sasl"
+	"github.com/mailstack/mailstack/envelope"
 	"github.com/mailstack/mailstack/mx"
 	"github.com/mailstack/mailstack/smtp"
 )
@@ -68,19 +70,42 @@ type Config struct {
 	TLSConfig *tls.Config
 
 	// Smarthost, when set, sends all mail to one relay instead of the
-	// recipients' MX hosts.
+	// recipients' MX hosts (unless Route is set).
 	Smarthost *Smarthost
 
 	// LMTP, when set, delivers all mail over LMTP (final delivery to a
-	// local store such as Dovecot); it wins over Smarthost.
+	// local store such as Dovecot); it wins over Smarthost. Ignored when
+	// Route is set.
 	LMTP *LMTPRoute
+
+	// Route, when set, chooses each recipient's route, so that one Queue
+	// delivers the recipients of local domains over LMTP and the others
+	// to their MX hosts or a smarthost. It is called once per recipient
+	// when a message is queued (DSNs included: a DSN to a local sender
+	// goes by the local route) and when Open loads it, so it must be
+	// quick and safe for concurrent use, and must not call the Queue.
+	// Recipients whose routes name the same LMTP or smarthost address
+	// share one destination (one session, one PerDestination limit).
+	// Default nil: Route{LMTP: LMTP, Smarthost: Smarthost} for everyone,
+	// which is MX delivery when both are nil.
+	Route func(rcpt envelope.Path) Route
+
+	// IsSelf reports whether an MX host is this MTA: host is the MX host
+	// name and addr one of its addresses with MXPort (the zero AddrPort
+	// when the host has no address), so a server may compare its own
+	// names, listening addresses and ports. RFC 5321 §5.1: hosts as
+	// preferred as the first that is this MTA, or less, are not tried;
+	// when that leaves none, this MTA is the domain's best MX although
+	// Route does not route the domain here, and its recipients fail with
+	// 554 5.4.6 (ErrLoop). Default nil: no host is this MTA.
+	IsSelf func(host string, addr netip.AddrPort) bool
 
 	// Concurrency is the most deliveries in progress at once; default
 	// DefaultConcurrency.
 	Concurrency int
 
-	// PerDestination is the most deliveries in progress to one domain
-	// (or to the smarthost, or the LMTP server); default
+	// PerDestination is the most deliveries in progress to one
+	// destination: a domain, a smarthost or an LMTP server; default
 	// DefaultPerDestination.
 	PerDestination int
 
@@ -132,7 +157,7 @@ func (p RetryPolicy) Backoff(attempt int) time.Duration {
 	return min(d, p.MaxBackoff)
 }
 
-// Smarthost sends all mail through one relay (Postfix's relayhost), with
+// Smarthost relays mail through one host (Postfix's relayhost), with
 // authentication and TLS.
 type Smarthost struct {
 	// Addr is the relay's "host:port", e.g. "smtp.example.com:587".
@@ -150,7 +175,7 @@ type Smarthost struct {
 	TLSConfig *tls.Config
 }
 
-// LMTPRoute delivers all mail over LMTP (RFC 2033).
+// LMTPRoute delivers mail over LMTP (RFC 2033).
 type LMTPRoute struct {
 	// Network is "tcp" or "unix"; default "tcp".
 	Network string
@@ -191,8 +216,5 @@ func (c *Config) withDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
-	}
-	if c.LMTP != nil && c.LMTP.Network == "" {
-		c.LMTP.Network = "tcp"
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/mailstack/mailstack/envelope"
 	"github.com/mailstack/mailstack/lmtp"
 	"github.com/mailstack/mailstack/mx"
@@ -27,7 +28,7 @@ type target struct {
 	policy    smtp.TLSPolicy
 	implicit  bool
 	tlsConfig *tls.Config
-	auth      bool // use the smarthost's Auth
+	auth      sasl.Client // the smarthost's, or nil
 }
 
 func (t target) label() string {
@@ -37,23 +38,26 @@ func (t target) label() string {
 	return t.addr
 }
 
-// deliver sends rec to the recipients rcpts (all for dest) and returns one
-// outcome per recipient.
-func (q *Queue) deliver(ctx context.Context, rec *Record, dest string, rcpts []RcptRecord) []outcome {
-	switch dest {
-	case destLMTP:
-		t := target{addr: q.cfg.LMTP.Addr, host: q.cfg.LMTP.Addr, lmtpNet: q.cfg.LMTP.Network, policy: smtp.TLSDisabled}
-		return q.tryTargets(ctx, rec, dest, rcpts, []target{t}, nil)
-	case destSmarthost:
-		return q.tryTargets(ctx, rec, dest, rcpts, []target{q.smarthostTarget()}, nil)
+// deliver sends rec to the recipients rcpts (all of j, for one
+// destination) by j's route and returns one outcome per recipient.
+func (q *Queue) deliver(ctx context.Context, rec *Record, j job, rcpts []RcptRecord) []outcome {
+	switch r := j.route; {
+	case r.LMTP != nil:
+		network := r.LMTP.Network
+		if network == "" {
+			network = "tcp"
+		}
+		t := target{addr: r.LMTP.Addr, host: r.LMTP.Addr, lmtpNet: network, policy: smtp.TLSDisabled}
+		return q.tryTargets(ctx, rec, j.dest, rcpts, []target{t}, nil)
+	case r.Smarthost != nil:
+		return q.tryTargets(ctx, rec, j.dest, rcpts, []target{q.smarthostTarget(r.Smarthost)}, nil)
 	}
-	return q.deliverMX(ctx, rec, dest, rcpts)
+	return q.deliverMX(ctx, rec, j.dest, rcpts)
 }
 
-func (q *Queue) smarthostTarget() target {
-	sh := q.cfg.Smarthost
+func (q *Queue) smarthostTarget(sh *Smarthost) target {
 	host, _, _ := net.SplitHostPort(sh.Addr)
-	t := target{addr: sh.Addr, host: host, implicit: sh.ImplicitTLS, auth: sh.Auth != nil, policy: smtp.TLSRequired}
+	t := target{addr: sh.Addr, host: host, implicit: sh.ImplicitTLS, auth: sh.Auth, policy: smtp.TLSRequired}
 	if sh.AllowPlaintext {
 		t.policy = smtp.TLSOpportunistic
 	}
@@ -80,15 +84,20 @@ func (q *Queue) tlsFor(base *tls.Config, host string, verify bool) *tls.Config {
 }
 
 // deliverMX looks up the domain's MX hosts and tries their addresses in
-// order until one takes responsibility (RFC 5321 §5.1).
+// order until one takes responsibility (RFC 5321 §5.1), never this MTA
+// itself or a host less preferred than it.
 func (q *Queue) deliverMX(ctx context.Context, rec *Record, domain string, rcpts []RcptRecord) []outcome {
 	res, err := q.cfg.Resolver.Lookup(ctx, domain)
 	if err != nil && (res == nil || !anyAddr(res)) {
 		return q.allOutcome(ctx, rcpts, mxOutcome(err))
 	}
+	hosts, loop := q.dropSelf(res.Hosts)
+	if loop {
+		return q.allOutcome(ctx, rcpts, loopOutcome(domain))
+	}
 	require := q.cfg.RequireTLS != nil && q.cfg.RequireTLS(domain)
 	var targets []target
-	for _, h := range res.Hosts {
+	for _, h := range hosts {
 		for _, a := range h.Addrs {
 			t := target{addr: netip.AddrPortFrom(a, uint16(q.cfg.MXPort)).String(), host: h.Name, policy: smtp.TLSOpportunistic}
 			if require {
@@ -257,10 +266,7 @@ func (q *Queue) send(ctx context.Context, rec *Record, t target, rcpts []RcptRec
 	cfg.DialContext = q.cfg.DialContext
 	cfg.TLSPolicy, cfg.TLSConfig, cfg.ImplicitTLS = t.policy, t.tlsConfig, t.implicit
 	cfg.NormalizeLineEndings = true
-	cfg.Auth = nil
-	if t.auth {
-		cfg.Auth = q.cfg.Smarthost.Auth
-	}
+	cfg.Auth = t.auth
 	type sender interface {
 		Send(context.Context, envelope.Path, []envelope.Path, io.Reader, *smtp.SendOptions) ([]smtp.RcptResult, error)
 		Quit(context.Context) error

@@ -13,29 +13,48 @@
 //
 // # Delivery
 //
-// Each recipient is delivered on its own schedule, grouped per destination
-// (domain) for one SMTP transaction. For a domain, the MX hosts are tried
-// in order (package mx), each address of each host, until one gives a
-// verdict on the recipients; a host that cannot be reached or fails the
-// session (greeting, EHLO, STARTTLS, AUTH, a temporary MAIL error) passes
-// the recipients on to the next. Per recipient: a 2xx reply is done, 4xx
-// is retried later, 5xx fails at once. STARTTLS is used whenever offered,
-// without certificate checks (RFC 7435), unless Config.RequireTLS names the
-// domain, in which case a verified TLS session is required. Config.Smarthost
-// sends everything to one relay instead (TLS required and verified by
-// default, AUTH optional); Config.LMTP delivers everything over LMTP.
+// Each recipient has a route (Config.Route): over LMTP to a delivery agent,
+// through a smarthost, or to the MX hosts of its domain. One Queue can
+// thus deliver the recipients of its own domains over LMTP and the others
+// to the Internet, and a DSN to a local sender takes the local route.
+// Recipients are delivered on their own schedules, grouped per destination
+// (domain, LMTP server or smarthost) for one transaction.
+//
+// For a domain, the MX hosts are tried in order (package mx), each address
+// of each host, until one gives a verdict on the recipients; a host that
+// cannot be reached or fails the session (greeting, EHLO, STARTTLS, AUTH, a
+// temporary MAIL error) passes the recipients on to the next. Hosts that
+// are this MTA (Config.IsSelf), and those less or equally preferred, are
+// never tried (RFC 5321 §5.1); if this MTA is the best MX of a domain not
+// routed to it, the recipients fail with 5.4.6 (ErrLoop). Per recipient: a
+// 2xx reply is done, 4xx is retried later, 5xx fails at once. STARTTLS is
+// used whenever offered, without certificate checks (RFC 7435), unless
+// Config.RequireTLS names the domain, in which case a verified TLS session
+// is required. A smarthost requires verified TLS by default, AUTH optional.
 //
 // Concurrency is bounded globally (Config.Concurrency) and per destination
 // (Config.PerDestination).
 //
 // Retries follow Config.Retry: the wait starts at 5 minutes and doubles up
-// to 4 hours; after 5 days the recipient fails. Failed and expired
-// recipients produce one DSN per message and batch (RFC 3464,
-// multipart/report with message/delivery-status and the original message,
-// or its header section when RET=HDRS or the message is large), queued from
-// the null reverse-path to the sender; a message with a null reverse-path
-// never causes one, and NOTIFY (RFC 3461) is honoured. Delay warnings
-// are optional (Config.DelayWarning).
+// to 4 hours; after 5 days the recipient fails. Delay warnings are
+// optional (Config.DelayWarning).
+//
+// # Delivery status notifications
+//
+// Failed and expired recipients are reported to the sender in a DSN (RFC
+// 3464, multipart/report with message/delivery-status and the original
+// message, or its header section when RET=HDRS or the message is large),
+// queued from the null reverse-path. A message's attempts go in passes: a
+// pass lasts while any of its recipients is being delivered or is due,
+// and when it ends the recipients that failed in it are reported together
+// in one DSN (and those delayed in one warning). So a message whose
+// recipients all fail at their first attempt — in any number of domains,
+// delivered at once or one after another — gives exactly one DSN, and a
+// recipient that fails only after retries gives one of its own later;
+// a failure is never held back waiting for a deferred recipient. A
+// message with a null reverse-path never causes a DSN, and NOTIFY (RFC
+// 3461) is honoured. The events of a DSN's delivery follow the "bounce"
+// event that names it, which precedes the "removed" of the message.
 //
 // # Durability and duplicates
 //
@@ -66,14 +85,16 @@
 // # Standards
 //
 //	RFC 5321 §4.5.4  retry strategy, giving up after days
-//	RFC 5321 §5.1    MX order and fallback to the next host
+//	RFC 5321 §5.1    MX order, fallback to the next host, this MTA
+//	                 and less preferred hosts dropped
 //	RFC 5321 §6.1    reliable delivery: responsibility taken only once on
 //	                 disk, no bounce for a null reverse-path
 //	RFC 3461         DSN parameters kept and honoured (NOTIFY, RET, ENVID,
 //	                 ORCPT)
 //	RFC 3464         message/delivery-status
 //	RFC 6522         multipart/report
-//	RFC 3463         enhanced status codes in DSNs (4.4.7 on expiry)
+//	RFC 3463         enhanced status codes in DSNs (4.4.7 on expiry,
+//	                 5.4.6 for a routing loop)
 //	RFC 3834 §5      Auto-Submitted: auto-replied on DSNs
 //	RFC 7435         opportunistic TLS
 //	RFC 2033         LMTP delivery

@@ -18,13 +18,15 @@ import (
 // maxReturnedHeader bounds the header section a DSN returns.
 const maxReturnedHeader = 256 << 10
 
-// enqueueDSN builds a delivery status notification (RFC 3464) about the
+// storeDSN builds a delivery status notification (RFC 3464) about the
 // recipients idx of rec — failures, or delays when delay is set — and
-// queues it from the null reverse-path (RFC 5321 §4.5.5) to rec's sender.
-func (q *Queue) enqueueDSN(ctx context.Context, rec *Record, idx []int, delay bool) (string, error) {
+// stores it in the spool from the null reverse-path (RFC 5321 §4.5.5) to
+// rec's sender, by the sender's route (Config.Route). The caller hands
+// it to the scheduler.
+func (q *Queue) storeDSN(ctx context.Context, rec *Record, idx []int, delay bool) (*entry, error) {
 	msg, err := q.buildDSN(rec, idx, delay)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	// The returned original may hold 8-bit or UTF-8 header text: the DSN
 	// travels with the original's BODY and SMTPUTF8.
@@ -33,7 +35,7 @@ func (q *Queue) enqueueDSN(ctx context.Context, rec *Record, idx []int, delay bo
 		opts.Mail.Body = rec.Mail.Body
 	}
 	opts.Mail.SMTPUTF8 = rec.Mail.SMTPUTF8
-	return q.Enqueue(ctx, envelope.Path{}, []envelope.Path{rec.From}, bytes.NewReader(msg), opts)
+	return q.store(ctx, envelope.Path{}, []envelope.Path{rec.From}, bytes.NewReader(msg), opts)
 }
 
 // buildDSN writes the DSN message: multipart/report (RFC 6522) with a

@@ -23,7 +23,9 @@ const (
 	// EventFailed: a permanent failure for Rcpt, or its time ran out.
 	EventFailed
 	// EventBounce: a DSN (failure or delay warning) was queued for the
-	// sender; DSNID names it.
+	// sender; DSNID names it. It follows the DSN's EventEnqueued and
+	// precedes every other event of the DSN, and the EventRemoved of
+	// the message it reports on.
 	EventBounce
 	// EventRemoved: every recipient is done; the message left the spool.
 	EventRemoved
@@ -46,8 +48,9 @@ type Event struct {
 	ID string
 	// Rcpt is the recipient concerned, for per-recipient events.
 	Rcpt envelope.Path
-	// Destination is the domain (or "smarthost", "lmtp") being
-	// delivered to.
+	// Destination is what the recipients of an attempt are grouped by:
+	// their domain (lower-case A-labels) for MX delivery, or
+	// "lmtp:ADDR" or "smarthost:ADDR" for those routes.
 	Destination string
 	// Host is the remote host ("name[ip]:port") of an attempt or of the
 	// reply, if any.

@@ -83,17 +83,21 @@ func (q *Queue) finish(e *entry, j job, outs []outcome) {
 	}
 }
 
-// settle runs when no delivery of e is in progress: it queues the DSNs
-// its failed (or delayed) recipients call for, one per message and pass,
-// and removes the message once every recipient is done.
+// settle runs when no delivery of e is in progress, and no other settle:
+// at the end of a delivery pass (no recipient due either), it queues the
+// DSNs its failed (or delayed) recipients call for — one of each per
+// message and pass — and removes the message once every recipient is
+// done. While a recipient is still due, the pass goes on and the end of
+// that recipient's delivery settles the message.
 func (q *Queue) settle(ctx context.Context, e *entry) {
 	e.mu.Lock()
-	if e.gone {
+	now := q.cfg.Now()
+	if e.gone || anyDue(e.rec, now) {
 		e.mu.Unlock()
 		return
 	}
 	before := e.rec.Marshal()
-	failed, delayed := q.needDSN(e.rec, q.cfg.Now())
+	failed, delayed := q.needDSN(e.rec, now)
 	var err error
 	if !bytes.Equal(before, e.rec.Marshal()) {
 		err = q.sp.writeRecord(e.rec) // failures that need no DSN
@@ -146,6 +150,16 @@ func (q *Queue) needDSN(rec *Record, now time.Time) (failed, delayed []int) {
 	return failed, delayed
 }
 
+// anyDue reports whether a recipient of rec waits for an attempt now.
+func anyDue(rec *Record, now time.Time) bool {
+	for _, rc := range rec.Rcpts {
+		if rc.State == StatePending && !rc.Next.After(now) {
+			return true
+		}
+	}
+	return false
+}
+
 func (q *Queue) allDone(rec *Record) bool {
 	for _, rc := range rec.Rcpts {
 		if rc.State == StatePending || (rc.State == StateFailed && !rc.Reported) {
@@ -157,7 +171,9 @@ func (q *Queue) allDone(rec *Record) bool {
 
 // sendDSNs queues the failure DSN and the delay warning, then marks their
 // recipients reported. A crash between the two steps sends the DSN again
-// after restart: at least once, never lost.
+// after restart: at least once, never lost. Each DSN is handed to the
+// scheduler only after the "bounce" event, so that events about the DSN's
+// delivery follow it.
 func (q *Queue) sendDSNs(ctx context.Context, e *entry, snap *Record, failed, delayed []int) {
 	for _, set := range []struct {
 		idx   []int
@@ -166,7 +182,7 @@ func (q *Queue) sendDSNs(ctx context.Context, e *entry, snap *Record, failed, de
 		if len(set.idx) == 0 {
 			continue
 		}
-		id, err := q.enqueueDSN(ctx, snap, set.idx, set.delay)
+		dsn, err := q.storeDSN(ctx, snap, set.idx, set.delay)
 		e.mu.Lock()
 		if err != nil {
 			// The scheduler tries again later (see dueJobs).
@@ -187,7 +203,10 @@ func (q *Queue) sendDSNs(ctx context.Context, e *entry, snap *Record, failed, de
 		if err != nil {
 			q.logError("queue: cannot record that a DSN was sent", snap.ID, err)
 		}
+		id := dsn.rec.ID
+		q.emit(Event{Kind: EventEnqueued, ID: id})
 		q.emit(Event{Kind: EventBounce, ID: snap.ID, DSNID: id})
+		q.add(dsn)
 	}
 }
 

@@ -165,7 +165,8 @@ func smtpErr(code int, enh [3]int, msg string) error {
 
 // world is a test network: a DNS server naming MX hosts by loopback-range
 // addresses, and a dialer mapping those addresses (on port 25) to real
-// listeners on 127.0.0.1. An address mapped to nothing refuses.
+// listeners on 127.0.0.1. An address mapped to nothing refuses; one on
+// 127.0.0.1 (an LMTP server or a smarthost) is dialled as it is.
 type world struct {
 	dns   *mxtest.Server
 	mu    sync.Mutex
@@ -193,8 +194,10 @@ func (w *world) Dial(ctx context.Context, network, addr string) (net.Conn, error
 	w.mu.Lock()
 	to, ok := w.route[addr]
 	w.mu.Unlock()
-	if !ok {
+	if !ok && !strings.HasPrefix(addr, "127.0.0.1:") {
 		to = w.dead
+	} else if !ok {
+		to = addr
 	}
 	var d net.Dialer
 	return d.DialContext(ctx, network, to)

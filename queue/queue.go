@@ -7,18 +7,11 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/mailstack/mailstack/envelope"
 	"github.com/mailstack/mailstack/smtp"
-)
-
-// Destinations other than domains.
-const (
-	destSmarthost = "smarthost"
-	destLMTP      = "lmtp"
 )
 
 // Queue is a durable outbound mail queue. Open it on a spool directory,
@@ -40,10 +33,11 @@ type Queue struct {
 // entry is one queued message. rec and the record file are guarded by mu;
 // busy by Queue.mu. Lock order: Queue.mu before entry.mu.
 type entry struct {
-	mu   sync.Mutex
-	rec  *Record
-	busy map[string]bool // destinations with a delivery in progress
-	gone bool            // removed from the spool
+	mu     sync.Mutex
+	rec    *Record
+	routes []routed        // of each recipient; set once
+	busy   map[string]bool // destinations with a delivery in progress, or destSettle
+	gone   bool            // removed from the spool
 	// dsnNext is when to try again to queue a DSN that could not be
 	// queued (or that a crash interrupted); zero means at once.
 	dsnNext time.Time
@@ -78,9 +72,13 @@ func Open(cfg Config) (*Queue, error) {
 	q := &Queue{cfg: cfg, sp: sp, entries: make(map[string]*entry),
 		active: make(map[string]int), wake: make(chan struct{}, 1)}
 	for _, r := range recs {
-		q.entries[r.ID] = &entry{rec: r, busy: make(map[string]bool)}
+		q.entries[r.ID] = q.newEntry(r)
 	}
 	return q, nil
+}
+
+func (q *Queue) newEntry(rec *Record) *entry {
+	return &entry{rec: rec, routes: q.routesOf(rec), busy: make(map[string]bool)}
 }
 
 // Enqueue writes the message read from msg and its envelope to the spool
@@ -91,11 +89,23 @@ func Open(cfg Config) (*Queue, error) {
 // the message). Messages with bare LF line endings are accepted and sent
 // with CRLF.
 func (q *Queue) Enqueue(ctx context.Context, from envelope.Path, rcpts []envelope.Path, msg io.Reader, opts *smtp.SendOptions) (string, error) {
+	e, err := q.store(ctx, from, rcpts, msg, opts)
+	if err != nil {
+		return "", err
+	}
+	q.emit(Event{Kind: EventEnqueued, ID: e.rec.ID})
+	q.add(e)
+	return e.rec.ID, nil
+}
+
+// store writes a message and its record to the spool and returns its
+// entry, which the scheduler does not know of before add.
+func (q *Queue) store(ctx context.Context, from envelope.Path, rcpts []envelope.Path, msg io.Reader, opts *smtp.SendOptions) (*entry, error) {
 	if len(rcpts) == 0 {
-		return "", errors.New("queue: no recipients")
+		return nil, errors.New("queue: no recipients")
 	}
 	if len(rcpts) > MaxRecipients {
-		return "", fmt.Errorf("queue: more than %d recipients", MaxRecipients)
+		return nil, fmt.Errorf("queue: more than %d recipients", MaxRecipients)
 	}
 	var o smtp.SendOptions
 	if opts != nil {
@@ -103,7 +113,7 @@ func (q *Queue) Enqueue(ctx context.Context, from envelope.Path, rcpts []envelop
 	}
 	o.Mail.Size, o.Mail.HasSize = 0, false
 	if err := o.Mail.Validate(); err != nil {
-		return "", fmt.Errorf("queue: MAIL parameters: %w", err)
+		return nil, fmt.Errorf("queue: MAIL parameters: %w", err)
 	}
 	now := q.cfg.Now()
 	rec := &Record{ID: newID(now), Created: now, From: from, Mail: o.Mail}
@@ -111,33 +121,36 @@ func (q *Queue) Enqueue(ctx context.Context, from envelope.Path, rcpts []envelop
 		rr := RcptRecord{Path: p, State: StatePending, Next: now}
 		if i < len(o.Rcpt) {
 			if err := o.Rcpt[i].Validate(true); err != nil {
-				return "", fmt.Errorf("queue: RCPT parameters of %v: %w", p, err)
+				return nil, fmt.Errorf("queue: RCPT parameters of %v: %w", p, err)
 			}
 			rr.Params = o.Rcpt[i]
 		}
 		rec.Rcpts = append(rec.Rcpts, rr)
 	}
 	if err := checkRoundTrip(rec); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return nil, err
 	}
 	size, err := q.sp.writeMessage(rec.ID, msg, q.cfg.MaxMessageSize)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	rec.Size = size
 	if err := q.sp.writeRecord(rec); err != nil {
 		q.sp.discardMessage(rec.ID)
-		return "", err
+		return nil, err
 	}
+	return q.newEntry(rec), nil
+}
+
+// add hands a stored message to the scheduler.
+func (q *Queue) add(e *entry) {
 	q.mu.Lock()
-	q.entries[rec.ID] = &entry{rec: rec, busy: make(map[string]bool)}
+	q.entries[e.rec.ID] = e
 	q.mu.Unlock()
 	q.kick()
-	q.emit(Event{Kind: EventEnqueued, ID: rec.ID})
-	return rec.ID, nil
 }
 
 // checkRoundTrip makes sure the record reads back as written, so that an
@@ -235,22 +248,6 @@ func (q *Queue) Run(ctx context.Context) error {
 	}
 }
 
-// destination is where a recipient's mail goes: the LMTP server, the
-// smarthost, or its domain in lower-case A-labels.
-func (q *Queue) destination(p envelope.Path) string {
-	switch {
-	case q.cfg.LMTP != nil:
-		return destLMTP
-	case q.cfg.Smarthost != nil:
-		return destSmarthost
-	}
-	d, err := envelope.DomainToASCII(p.Mailbox.Domain)
-	if err != nil {
-		d = p.Mailbox.Domain
-	}
-	return strings.ToLower(d)
-}
-
 // schedule starts the deliveries that are due and allowed by the
 // concurrency limits, and returns when the next one will be due.
 func (q *Queue) schedule(ctx context.Context, wg *sync.WaitGroup) time.Time {
@@ -288,28 +285,32 @@ func (q *Queue) schedule(ctx context.Context, wg *sync.WaitGroup) time.Time {
 
 // job is the delivery of one message to one destination.
 type job struct {
-	dest string
-	idx  []int // recipients, as indexes into the record
+	dest  string
+	route Route
+	idx   []int // recipients, as indexes into the record
 }
 
 // dueJobs returns e's due recipients grouped by destination, skipping
 // destinations already being delivered to, and lowers *next to the
-// earliest future attempt.
+// earliest future attempt. Nothing starts while the message is settled.
 func (q *Queue) dueJobs(e *entry, now time.Time, next *time.Time) []job {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var jobs []job
+	if e.busy[destSettle] {
+		return nil // its end kicks the scheduler
+	}
 	if len(e.busy) == 0 && !e.dsnNext.After(now) && q.noPending(e.rec) {
 		// Every recipient is final but a DSN is still owed or the
 		// message was not removed: a job without destination only
 		// settles it.
-		return []job{{dest: ""}}
+		return []job{{dest: destSettle}}
 	}
 	for i, rc := range e.rec.Rcpts {
 		if rc.State != StatePending {
 			continue
 		}
-		dest := q.destination(rc.Path)
+		dest := e.routes[i].dest
 		if e.busy[dest] {
 			continue
 		}
@@ -324,7 +325,7 @@ func (q *Queue) dueJobs(e *entry, now time.Time, next *time.Time) []job {
 			k++
 		}
 		if k == len(jobs) {
-			jobs = append(jobs, job{dest: dest})
+			jobs = append(jobs, job{dest: dest, route: e.routes[i].route})
 		}
 		jobs[k].idx = append(jobs[k].idx, i)
 	}
@@ -344,7 +345,9 @@ func (q *Queue) noPending(rec *Record) bool {
 }
 
 // runJob delivers one job and records the outcome; the last job of a
-// message to end settles it.
+// message to end settles it, alone: no delivery of the message starts
+// and no other settling runs meanwhile, so that a failure is reported
+// once and "bounce" precedes "removed".
 func (q *Queue) runJob(ctx context.Context, e *entry, j job) {
 	e.mu.Lock()
 	snap := *e.rec
@@ -354,7 +357,7 @@ func (q *Queue) runJob(ctx context.Context, e *entry, j job) {
 	}
 	e.mu.Unlock()
 	if len(rcpts) > 0 {
-		q.finish(e, j, q.deliver(ctx, &snap, j.dest, rcpts))
+		q.finish(e, j, q.deliver(ctx, &snap, j, rcpts))
 	}
 	q.mu.Lock()
 	delete(e.busy, j.dest)
@@ -364,9 +367,15 @@ func (q *Queue) runJob(ctx context.Context, e *entry, j job) {
 	}
 	q.running--
 	last := len(e.busy) == 0
+	if last {
+		e.busy[destSettle] = true
+	}
 	q.mu.Unlock()
 	if last {
 		q.settle(ctx, e)
+		q.mu.Lock()
+		delete(e.busy, destSettle)
+		q.mu.Unlock()
 	}
 	q.kick()
 }

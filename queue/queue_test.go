@@ -272,17 +272,17 @@ func TestQueueExpiry(t *testing.T) {
 }
 
 func TestQueueDelayWarning(t *testing.T) {
-	// RFC 3464 Action: delayed, sent once, while retries go on.
-	fail := true
+	// RFC 3464 Action: delayed, sent once at the end of the pass that
+	// deferred the recipient, while retries go on. The retry waits for
+	// Flush, so the warning cannot be overtaken by the delivery.
 	dst := startSink(t, func(s *sink, _ *gosmtp.Server) {
 		s.rcpt = func(_ string, n int) error {
-			if n < 3 {
+			if n < 2 {
 				return smtpErr(451, [3]int{4, 4, 1}, "later")
 			}
 			return nil
 		}
 	})
-	_ = fail
 	home := startSink(t, nil)
 	w := newWorld(t, "dst.test. 60 IN MX 10 mx.dst.test.", "mx.dst.test. 60 IN A 127.0.0.2",
 		"sender.test. 60 IN MX 10 mx.sender.test.", "mx.sender.test. 60 IN A 127.0.0.3")
@@ -291,8 +291,11 @@ func TestQueueDelayWarning(t *testing.T) {
 	ev := newEvents()
 	cfg := baseConfig(t, w, ev)
 	cfg.DelayWarning = time.Nanosecond
+	cfg.Retry.MinBackoff, cfg.Retry.MaxBackoff = time.Hour, time.Hour
 	q := runQueue(t, cfg)
 	id := enqueue(t, q, "<s@sender.test>", "m6", "<slow@dst.test>")
+	ev.Wait(t, "warning", func(evs []Event) bool { return count(evs, EventBounce, id) == 1 })
+	q.Flush()
 	ev.Wait(t, "removal", removed(id))
 	ev.Wait(t, "DSN delivery", func(evs []Event) bool { return count(evs, EventRemoved, "") == 2 })
 	msgs := home.Messages()
@@ -305,6 +308,9 @@ func TestQueueDelayWarning(t *testing.T) {
 	}
 	if n := countIn(dst.Messages(), "m6@sender.test"); n != 1 {
 		t.Fatalf("delivered %d times", n)
+	}
+	if n := count(ev.List(), EventBounce, id); n != 1 {
+		t.Fatalf("%d warnings queued", n)
 	}
 }
 
