@@ -1,7 +1,7 @@
 // Command maildir2mbox writes a Maildir's messages to an mbox file in
-// mboxrd form, with their flags in Status and X-Status headers and their
-// internal dates in the From_ lines. The mbox is appended to under the
-// dotlock and fcntl locks.
+// mboxrd form, with their flags in Status, X-Status and X-Keywords headers
+// and their internal dates in the From_ lines. The mbox is appended to
+// under the dotlock and fcntl locks.
 //
 //	maildir2mbox [-mailbox NAME] DIR FILE.mbox
 //
@@ -18,9 +18,9 @@ import (
 	"io"
 	"net/mail"
 	"os"
-	"strings"
 	"time"
 
+	"github.com/mailstack/mailstack/examples/internal/progress"
 	"github.com/mailstack/mailstack/maildir"
 	"github.com/mailstack/mailstack/mbox"
 	"github.com/mailstack/mailstack/store"
@@ -75,7 +75,7 @@ func convert(ctx context.Context, src, mailbox, dst string) error {
 	if err != nil {
 		return err
 	}
-	bar := newProgress(int64(len(list)), false, "messages")
+	bar := progress.New(int64(len(list)), false, "messages")
 	start := time.Now()
 	w := mbox.NewWriter(out)
 	var size int64
@@ -86,9 +86,7 @@ func convert(ctx context.Context, src, mailbox, dst string) error {
 			return fmt.Errorf("UID %d: %w", m.UID, err)
 		}
 		size += n
-		if bar != nil {
-			bar.Set64(int64(i + 1))
-		}
+		bar.Set(int64(i + 1))
 	}
 	if err := w.Flush(); err != nil {
 		out.Truncate(st.Size())
@@ -97,16 +95,16 @@ func convert(ctx context.Context, src, mailbox, dst string) error {
 	if err := out.Sync(); err != nil {
 		return err
 	}
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.Finish()
 	fmt.Printf("maildir2mbox: %d messages, %d bytes, from %s (%s) to %s in %s\n",
 		len(list), size, src, mailbox, dst, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// writeOne writes a message with Status/X-Status headers added at the end
-// of its header, and the Return-Path address as the From_ line's sender.
+// writeOne writes a message with its flags in Status, X-Status and
+// X-Keywords fields added at the end of its header, as mutt and Dovecot
+// write them (mbox.FlagHeaders), and the Return-Path address as the From_
+// line's sender.
 func writeOne(ctx context.Context, w *mbox.Writer, mb store.Mailbox, m store.MessageInfo) (int64, error) {
 	c, err := mb.Open(ctx, m.UID)
 	if err != nil {
@@ -123,7 +121,7 @@ func writeOne(ctx context.Context, w *mbox.Writer, mb store.Mailbox, m store.Mes
 		}
 		if len(bytes.TrimRight(line, "\r\n")) == 0 && err == nil {
 			header = header[:len(header)-len(line)]
-			header = append(header, statusHeaders(m)...)
+			header = append(header, mbox.FlagHeaders(m.Flags)...)
 			header = append(header, line...)
 			break
 		}
@@ -135,26 +133,4 @@ func writeOne(ctx context.Context, w *mbox.Writer, mb store.Mailbox, m store.Mes
 		}
 	}
 	return c.Size(), w.WriteMessage(sender, m.InternalDate, io.MultiReader(bytes.NewReader(header), br))
-}
-
-// statusHeaders renders flags as mutt and Dovecot write them: Status R
-// (read) and O (old), X-Status A F T D.
-func statusHeaders(m store.MessageInfo) []byte {
-	status := "O"
-	if m.HasFlag(store.FlagSeen) {
-		status = "RO"
-	}
-	var x strings.Builder
-	for _, f := range []struct{ flag, letter string }{
-		{store.FlagAnswered, "A"}, {store.FlagFlagged, "F"}, {store.FlagDraft, "T"}, {store.FlagDeleted, "D"},
-	} {
-		if m.HasFlag(f.flag) {
-			x.WriteString(f.letter)
-		}
-	}
-	h := "Status: " + status + "\n"
-	if x.Len() > 0 {
-		h += "X-Status: " + x.String() + "\n"
-	}
-	return []byte(h)
 }

@@ -24,6 +24,9 @@ func TestConvert(t *testing.T) {
 	mb.Append(ctx, strings.NewReader("Return-Path: <r@example.org>\r\nSubject: a\r\n\r\nFrom here\r\n"),
 		&store.AppendOptions{Flags: []string{store.FlagSeen, store.FlagFlagged}, InternalDate: date})
 	mb.Append(ctx, strings.NewReader("Subject: b\n\n>From quoted\n"), &store.AppendOptions{InternalDate: date})
+	// Keywords go in X-Keywords, as mutt and Dovecot read them.
+	mb.Append(ctx, strings.NewReader("Subject: c\n\nc\n"),
+		&store.AppendOptions{Flags: []string{store.FlagDraft, "$Label1"}, InternalDate: date})
 	dst := filepath.Join(dir, "out.mbox")
 	if err := convert(ctx, src, "INBOX", dst); err != nil {
 		t.Fatal(err)
@@ -34,6 +37,7 @@ func TestConvert(t *testing.T) {
 	want := []struct{ sender, body string }{
 		{"r@example.org", "Return-Path: <r@example.org>\nSubject: a\nStatus: RO\nX-Status: F\n\nFrom here\n"},
 		{"MAILER-DAEMON", "Subject: b\nStatus: O\n\n>From quoted\n"},
+		{"MAILER-DAEMON", "Subject: c\nStatus: O\nX-Status: T\nX-Keywords: $Label1\n\nc\n"},
 	}
 	for i, w := range want {
 		m, err := rd.Next()

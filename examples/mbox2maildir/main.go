@@ -1,7 +1,7 @@
 // Command mbox2maildir converts an mbox archive into a Maildir, keeping
-// each message's flags (from its Status and X-Status headers, which are
-// removed as Dovecot does) and its date (from the From_ line, as the
-// file's mtime).
+// each message's flags (from its Status, X-Status and X-Keywords headers,
+// which are removed as Dovecot does) and its date (from the From_ line, as
+// the file's mtime).
 //
 //	mbox2maildir [-format mboxrd|mboxo|mboxcl|mboxcl2] [-mailbox NAME] FILE.mbox DIR
 //
@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailstack/mailstack/examples/internal/progress"
 	"github.com/mailstack/mailstack/maildir"
 	"github.com/mailstack/mailstack/mbox"
 	"github.com/mailstack/mailstack/store"
@@ -76,7 +77,7 @@ func convert(ctx context.Context, src, dst, mailbox string, format mbox.Format) 
 		return err
 	}
 	defer mb.Close()
-	bar := newProgress(st.Size(), true, "converting")
+	bar := progress.New(st.Size(), true, "converting")
 	start := time.Now()
 	rd := mbox.NewReader(in, &mbox.ReaderOptions{Format: format})
 	n, size := 0, int64(0)
@@ -94,13 +95,9 @@ func convert(ctx context.Context, src, dst, mailbox string, format mbox.Format) 
 		}
 		n++
 		size += written
-		if bar != nil {
-			bar.Set64(m.Offset)
-		}
+		bar.Set(m.Offset)
 	}
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.Finish()
 	fmt.Printf("mbox2maildir: %d messages, %d bytes, from %s to %s (%s) in %s\n",
 		n, size, src, dst, mailbox, time.Since(start).Round(time.Millisecond))
 	return nil
@@ -121,16 +118,19 @@ func copyMessage(ctx context.Context, mb store.Mailbox, m *mbox.Message) (int64,
 }
 
 // readHeader reads the header (up to and including the blank line),
-// dropping the mbox metadata fields and turning Status/X-Status into flags.
+// dropping the mbox metadata fields (mbox.IsMetaHeader, and mboxcl's
+// Lines) and turning Status, X-Status and X-Keywords into flags as package
+// mbox reads them (mbox.StatusFlags).
 func readHeader(br *bufio.Reader) ([]byte, []string, error) {
 	var out []byte
-	var flags []string
+	var status, xstatus, keywords strings.Builder
+	flags := func() []string { return mbox.StatusFlags(status.String(), xstatus.String(), keywords.String()) }
 	skip := false
 	for len(out) < maxHeader {
 		line, err := br.ReadSlice('\n')
 		if len(line) == 0 && err != nil {
 			if err == io.EOF {
-				return out, flags, nil
+				return out, flags(), nil
 			}
 			return nil, nil, err
 		}
@@ -145,35 +145,23 @@ func readHeader(br *bufio.Reader) ([]byte, []string, error) {
 			continue
 		}
 		if t := bytes.TrimRight(line, "\r\n"); len(t) == 0 {
-			return append(out, line...), flags, nil
+			return append(out, line...), flags(), nil
 		}
 		name, value, _ := strings.Cut(string(line), ":")
-		skip = false
 		switch strings.ToLower(name) {
 		case "status":
-			flags = append(flags, statusFlags(value, "R", store.FlagSeen)...)
-			skip = true
+			status.WriteString(value)
 		case "x-status":
-			flags = append(flags, statusFlags(value, "A", store.FlagAnswered)...)
-			flags = append(flags, statusFlags(value, "F", store.FlagFlagged)...)
-			flags = append(flags, statusFlags(value, "T", store.FlagDraft)...)
-			flags = append(flags, statusFlags(value, "D", store.FlagDeleted)...)
-			skip = true
-		case "x-uid", "x-imapbase", "x-imap", "x-keywords", "content-length", "lines":
-			skip = true
+			xstatus.WriteString(value)
+		case "x-keywords":
+			keywords.WriteString(" " + value)
 		}
+		skip = mbox.IsMetaHeader(name) || strings.EqualFold(name, "lines")
 		if !skip {
 			out = append(out, line...)
 		}
 	}
 	return nil, nil, fmt.Errorf("header longer than %d bytes", maxHeader)
-}
-
-func statusFlags(value, letter, flag string) []string {
-	if strings.Contains(strings.TrimSpace(value), letter) {
-		return []string{flag}
-	}
-	return nil
 }
 
 type countReader struct {

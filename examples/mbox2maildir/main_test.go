@@ -23,6 +23,9 @@ func TestConvert(t *testing.T) {
 	msgs := []struct{ in, want string }{
 		{"Subject: a\nStatus: RO\nX-Status: AF\nX-UID: 7\n\nFrom here\n", "Subject: a\n\nFrom here\n"},
 		{"Subject: b\nStatus: O\n\n>From quoted\n", "Subject: b\n\n>From quoted\n"},
+		// X-Keywords become flags, as package mbox reads them; mboxcl's
+		// Lines is dropped with the metadata fields.
+		{"Subject: c\nX-Keywords: $Label1 Junk\nlines: 1\nX-Status: T\n\nc\n", "Subject: c\n\nc\n"},
 	}
 	for _, m := range msgs {
 		w.WriteMessage("a@x", date, strings.NewReader(m.in))
@@ -36,10 +39,10 @@ func TestConvert(t *testing.T) {
 	s, _ := maildir.Open(dst, nil)
 	mb, _ := s.OpenMailbox(context.Background(), "INBOX")
 	l, _ := mb.List(context.Background(), store.All)
-	if len(l) != 2 {
+	if len(l) != len(msgs) {
 		t.Fatalf("%d messages", len(l))
 	}
-	wantFlags := [][]string{{store.FlagSeen, store.FlagAnswered, store.FlagFlagged}, nil}
+	wantFlags := [][]string{{store.FlagSeen, store.FlagAnswered, store.FlagFlagged}, nil, {store.FlagDraft, "$Label1", "Junk"}}
 	for i, m := range l {
 		c, _ := mb.Open(context.Background(), m.UID)
 		b, _ := io.ReadAll(io.NewSectionReader(c, 0, c.Size()))
