@@ -235,19 +235,24 @@ func EncodeText(s string) string {
 	if !needsEncoding(s) && !hasLongRun(s) {
 		return s
 	}
+	return encodeRuns(splitWSP(s), wordNeedsEncoding)
+}
+
+// encodeRuns writes words back, each run of consecutive words for which
+// encode is true replaced by encoded words. The white space between the
+// words of a run goes inside the encoded words, since decoding drops white
+// space between encoded words (RFC 2047 §6.2).
+func encodeRuns(words []wspWord, encode func(word string) bool) string {
 	var out strings.Builder
-	words := splitWSP(s)
 	for i := 0; i < len(words); {
-		if !wordNeedsEncoding(words[i].text) {
+		if !encode(words[i].text) {
 			out.WriteString(words[i].ws)
 			out.WriteString(words[i].text)
 			i++
 			continue
 		}
-		// Join the run of words needing encoding; the white space between
-		// them goes inside the encoded words (§6.2 drops it between words).
 		j := i + 1
-		for j < len(words) && wordNeedsEncoding(words[j].text) {
+		for j < len(words) && encode(words[j].text) {
 			j++
 		}
 		var run strings.Builder

@@ -108,30 +108,7 @@ func encodeLongRuns(v string) string {
 		appendEncodedWords(&out, DecodeText([]byte(strings.Trim(v, " \t"))))
 		return out.String()
 	}
-	words := splitWSP(v)
-	var out strings.Builder
-	for i := 0; i < len(words); {
-		if len(words[i].text) <= maxRun {
-			out.WriteString(words[i].ws + words[i].text)
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(words) && len(words[j].text) > maxRun {
-			j++
-		}
-		var run strings.Builder
-		for k := i; k < j; k++ {
-			if k > i {
-				run.WriteString(words[k].ws)
-			}
-			run.WriteString(words[k].text)
-		}
-		out.WriteString(words[i].ws)
-		appendEncodedWords(&out, run.String())
-		i = j
-	}
-	return out.String()
+	return encodeRuns(splitWSP(v), func(word string) bool { return len(word) > maxRun })
 }
 
 func hasLongRun(v string) bool {
