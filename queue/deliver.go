@@ -88,12 +88,15 @@ func (q *Queue) tlsFor(base *tls.Config, host string, verify bool) *tls.Config {
 // itself or a host less preferred than it.
 func (q *Queue) deliverMX(ctx context.Context, rec *Record, domain string, rcpts []RcptRecord) []outcome {
 	res, err := q.cfg.Resolver.Lookup(ctx, domain)
-	if err != nil && (res == nil || !anyAddr(res)) {
-		return q.allOutcome(ctx, rcpts, mxOutcome(err))
+	var hosts []mx.Host
+	if res != nil {
+		var loop bool
+		if hosts, loop = q.dropSelf(res.Hosts); loop {
+			return q.allOutcome(ctx, rcpts, loopOutcome(domain))
+		}
 	}
-	hosts, loop := q.dropSelf(res.Hosts)
-	if loop {
-		return q.allOutcome(ctx, rcpts, loopOutcome(domain))
+	if err != nil && !anyAddr(hosts) {
+		return q.allOutcome(ctx, rcpts, mxOutcome(err))
 	}
 	require := q.cfg.RequireTLS != nil && q.cfg.RequireTLS(domain)
 	var targets []target
@@ -110,8 +113,8 @@ func (q *Queue) deliverMX(ctx context.Context, rec *Record, domain string, rcpts
 	return q.tryTargets(ctx, rec, domain, rcpts, targets, err)
 }
 
-func anyAddr(res *mx.Result) bool {
-	for _, h := range res.Hosts {
+func anyAddr(hosts []mx.Host) bool {
+	for _, h := range hosts {
 		if len(h.Addrs) > 0 {
 			return true
 		}

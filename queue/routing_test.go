@@ -160,6 +160,8 @@ func TestQueueSkipSelfMX(t *testing.T) {
 		"tie.test. 60 IN MX 10 mx.good.test.", "tie.test. 60 IN MX 10 alias.test.",
 		// no MX: the domain's own address (an implicit MX) is ours.
 		"implicit.test. 60 IN A 127.0.0.9",
+		// our name, though it has no address: still a loop, not 5.1.x.
+		"byname.test. 60 IN MX 10 other.me.test.",
 		"me.test. 60 IN A 127.0.0.9", "alias.test. 60 IN A 127.0.0.9",
 		"mx.good.test. 60 IN A 127.0.0.2", "mx.worse.test. 60 IN A 127.0.0.2", "mx.down.test. 60 IN A 127.0.0.3",
 	)
@@ -169,11 +171,13 @@ func TestQueueSkipSelfMX(t *testing.T) {
 	cfg := baseConfig(t, w, ev)
 	cfg.Retry.MinBackoff, cfg.Retry.MaxBackoff = time.Hour, time.Hour // one pass
 	self := netip.MustParseAddrPort("127.0.0.9:25")
-	cfg.IsSelf = func(host string, addr netip.AddrPort) bool { return host == "me.test" || addr == self }
+	cfg.IsSelf = func(host string, addr netip.AddrPort) bool {
+		return host == "me.test" || host == "other.me.test" || addr == self
+	}
 	q := runQueue(t, cfg)
-	id := enqueue(t, q, "<>", "self1", "<a@backup.test>", "<b@down.test>", "<c@loop.test>", "<d@tie.test>", "<e@implicit.test>")
+	id := enqueue(t, q, "<>", "self1", "<a@backup.test>", "<b@down.test>", "<c@loop.test>", "<d@tie.test>", "<e@implicit.test>", "<f@byname.test>")
 	ev.Wait(t, "one pass", func(evs []Event) bool {
-		return count(evs, EventDelivered, id)+count(evs, EventDeferred, id)+count(evs, EventFailed, id) == 5
+		return count(evs, EventDelivered, id)+count(evs, EventDeferred, id)+count(evs, EventFailed, id) == 6
 	})
 	kinds := map[string]EventKind{}
 	hosts := map[string][]string{}
@@ -189,7 +193,7 @@ func TestQueueSkipSelfMX(t *testing.T) {
 			hosts[e.Destination] = append(hosts[e.Destination], strings.SplitN(e.Host, "[", 2)[0])
 		}
 	}
-	want := map[string]EventKind{"a": EventDelivered, "b": EventDeferred, "c": EventFailed, "d": EventFailed, "e": EventFailed}
+	want := map[string]EventKind{"a": EventDelivered, "b": EventDeferred, "c": EventFailed, "d": EventFailed, "e": EventFailed, "f": EventFailed}
 	for k, v := range want {
 		if kinds[k] != v {
 			t.Errorf("%s@: %v, want %v", k, kinds[k], v)
@@ -201,7 +205,7 @@ func TestQueueSkipSelfMX(t *testing.T) {
 	if got := strings.Join(hosts["down.test"], ","); got != "mx.down.test" {
 		t.Errorf("down.test tried %q, want only the host preferred to us", got)
 	}
-	for _, d := range []string{"loop.test", "tie.test", "implicit.test"} {
+	for _, d := range []string{"loop.test", "tie.test", "implicit.test", "byname.test"} {
 		if len(hosts[d]) != 0 {
 			t.Errorf("%s tried %q", d, hosts[d])
 		}
