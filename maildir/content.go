@@ -4,19 +4,66 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"runtime"
 	"syscall"
 
 	"github.com/mailstack/mailstack/store"
 )
 
-// content is an open message file.
+// content is an open message file, read with pread(2) on a bare
+// descriptor: an os.File would cost, per message opened, a poller
+// registration attempt, flag calls and a finalizer, which FETCH of a whole
+// mailbox pays ten thousand times over. Close must be called (store.Content
+// requires it); a content dropped without Close is closed by a cleanup
+// when collected, as an os.File would be.
 type content struct {
-	*os.File
-	size int64
+	fd      int
+	size    int64
+	cleanup runtime.Cleanup
 }
 
-func (c content) Size() int64 { return c.size }
+func (c *content) Size() int64 { return c.size }
+
+// ReadAt reads at off, as io.ReaderAt says: n < len(p) only with an error.
+func (c *content) ReadAt(p []byte, off int64) (int, error) {
+	if c.fd < 0 {
+		return 0, os.ErrClosed
+	}
+	if off < 0 {
+		return 0, errors.New("maildir: negative offset")
+	}
+	n := 0
+	for n < len(p) {
+		m, err := syscall.Pread(c.fd, p[n:], off+int64(n))
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, fmt.Errorf("maildir: read: %w", err)
+		}
+		if m == 0 {
+			return n, io.EOF
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// Close closes the descriptor; later calls fail with os.ErrClosed.
+func (c *content) Close() error {
+	if c.fd < 0 {
+		return os.ErrClosed
+	}
+	c.cleanup.Stop()
+	err := syscall.Close(c.fd)
+	c.fd = -1
+	if err != nil {
+		return fmt.Errorf("maildir: close: %w", err)
+	}
+	return nil
+}
 
 // curPath returns the path of name in cur/. f.dir is clean (absolute, from
 // filepath.Abs and Join) and names never hold '/', so concatenation gives
@@ -78,17 +125,27 @@ func (mb *mailbox) openRescan(ctx context.Context, uid store.UID) (store.Content
 	}
 }
 
-// openContent opens a file and learns its size with one fstat, which
-// unlike os.File.Stat allocates nothing.
+// openContent opens a message file.
 func openContent(path string) (store.Content, error) {
-	fd, err := os.Open(path)
+	var fd int
+	var err error
+	for {
+		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != syscall.EINTR {
+			break
+		}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("maildir: %w", err)
+		return nil, fmt.Errorf("maildir: open %s: %w", path, err)
 	}
 	var st syscall.Stat_t
-	if err := syscall.Fstat(int(fd.Fd()), &st); err != nil {
-		fd.Close()
+	if err := syscall.Fstat(fd, &st); err != nil {
+		syscall.Close(fd)
 		return nil, fmt.Errorf("maildir: %w", err)
 	}
-	return content{fd, st.Size}, nil
+	c := &content{fd: fd, size: st.Size}
+	c.cleanup = runtime.AddCleanup(c, closeFD, fd)
+	return c, nil
 }
+
+func closeFD(fd int) { syscall.Close(fd) }
