@@ -105,7 +105,9 @@ type Config struct {
 	Concurrency int
 
 	// PerDestination is the most deliveries in progress to one
-	// destination: a domain, a smarthost or an LMTP server; default
+	// destination: a domain, a smarthost or an LMTP server. A delivery
+	// holds its place until its sessions are closed (QUIT answered), so
+	// the destination never sees more connections at once. Default
 	// DefaultPerDestination.
 	PerDestination int
 

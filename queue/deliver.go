@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -38,21 +39,31 @@ func (t target) label() string {
 	return t.addr
 }
 
-// deliver sends rec to the recipients rcpts (all of j, for one
-// destination) by j's route and returns one outcome per recipient.
-func (q *Queue) deliver(ctx context.Context, rec *Record, j job, rcpts []RcptRecord) []outcome {
-	switch r := j.route; {
+// delivery is the delivery of a message to one destination's recipients
+// (a job), through one session or more.
+type delivery struct {
+	rec  *Record
+	dest string
+	// quits counts the sessions still ending (QUIT): the destination's
+	// PerDestination slot is held until they are closed.
+	quits sync.WaitGroup
+}
+
+// deliver sends d.rec to the recipients rcpts (all for d.dest) by route
+// and returns one outcome per recipient.
+func (q *Queue) deliver(ctx context.Context, d *delivery, route Route, rcpts []RcptRecord) []outcome {
+	switch r := route; {
 	case r.LMTP != nil:
 		network := r.LMTP.Network
 		if network == "" {
 			network = "tcp"
 		}
 		t := target{addr: r.LMTP.Addr, host: r.LMTP.Addr, lmtpNet: network, policy: smtp.TLSDisabled}
-		return q.tryTargets(ctx, rec, j.dest, rcpts, []target{t}, nil)
+		return q.tryTargets(ctx, d, rcpts, []target{t}, nil)
 	case r.Smarthost != nil:
-		return q.tryTargets(ctx, rec, j.dest, rcpts, []target{q.smarthostTarget(r.Smarthost)}, nil)
+		return q.tryTargets(ctx, d, rcpts, []target{q.smarthostTarget(r.Smarthost)}, nil)
 	}
-	return q.deliverMX(ctx, rec, j.dest, rcpts)
+	return q.deliverMX(ctx, d, rcpts)
 }
 
 func (q *Queue) smarthostTarget(sh *Smarthost) target {
@@ -86,7 +97,8 @@ func (q *Queue) tlsFor(base *tls.Config, host string, verify bool) *tls.Config {
 // deliverMX looks up the domain's MX hosts and tries their addresses in
 // order until one takes responsibility (RFC 5321 §5.1), never this MTA
 // itself or a host less preferred than it.
-func (q *Queue) deliverMX(ctx context.Context, rec *Record, domain string, rcpts []RcptRecord) []outcome {
+func (q *Queue) deliverMX(ctx context.Context, d *delivery, rcpts []RcptRecord) []outcome {
+	domain := d.dest
 	res, err := q.cfg.Resolver.Lookup(ctx, domain)
 	var hosts []mx.Host
 	if res != nil {
@@ -110,7 +122,7 @@ func (q *Queue) deliverMX(ctx context.Context, rec *Record, domain string, rcpts
 			targets = append(targets, t)
 		}
 	}
-	return q.tryTargets(ctx, rec, domain, rcpts, targets, err)
+	return q.tryTargets(ctx, d, rcpts, targets, err)
 }
 
 func anyAddr(hosts []mx.Host) bool {
@@ -151,7 +163,7 @@ func (q *Queue) allOutcome(ctx context.Context, rcpts []RcptRecord, o outcome) [
 // until none is left. A recipient stays open after an attempt when the
 // failure was the session's rather than its own (connection, greeting,
 // EHLO, TLS, AUTH, a temporary MAIL error): the next host may do better.
-func (q *Queue) tryTargets(ctx context.Context, rec *Record, dest string, rcpts []RcptRecord, targets []target, lookupErr error) []outcome {
+func (q *Queue) tryTargets(ctx context.Context, d *delivery, rcpts []RcptRecord, targets []target, lookupErr error) []outcome {
 	outs := make([]outcome, len(rcpts))
 	open := make([]int, len(rcpts))
 	for i := range open {
@@ -170,7 +182,7 @@ func (q *Queue) tryTargets(ctx context.Context, rec *Record, dest string, rcpts 
 		for k, i := range open {
 			sub[k] = rcpts[i]
 		}
-		res, next := q.attempt(ctx, rec, dest, t, sub)
+		res, next := q.attempt(ctx, d, t, sub)
 		var still []int
 		for k, i := range open {
 			outs[i] = res[k]
@@ -191,14 +203,14 @@ func (q *Queue) tryTargets(ctx context.Context, rec *Record, dest string, rcpts 
 // attempt delivers to one target, retrying once without TLS when an
 // opportunistic handshake fails. next[k] reports that recipient k may be
 // tried at the next target.
-func (q *Queue) attempt(ctx context.Context, rec *Record, dest string, t target, rcpts []RcptRecord) ([]outcome, []bool) {
-	q.emit(Event{Kind: EventAttempt, ID: rec.ID, Destination: dest, Host: t.label()})
-	res, err := q.send(ctx, rec, t, rcpts)
+func (q *Queue) attempt(ctx context.Context, d *delivery, t target, rcpts []RcptRecord) ([]outcome, []bool) {
+	q.emit(Event{Kind: EventAttempt, ID: d.rec.ID, Destination: d.dest, Host: t.label()})
+	res, err := q.send(ctx, d, t, rcpts)
 	if errors.Is(err, smtp.ErrTLSHandshake) && t.policy == smtp.TLSOpportunistic && !t.implicit {
 		// RFC 7435 §6: a failed opportunistic handshake falls back to
 		// plaintext, as Postfix's "may" level does.
 		t.policy = smtp.TLSDisabled
-		res, err = q.send(ctx, rec, t, rcpts)
+		res, err = q.send(ctx, d, t, rcpts)
 	}
 	outs := make([]outcome, len(rcpts))
 	next := make([]bool, len(rcpts))
@@ -261,7 +273,8 @@ func classify(ctx context.Context, r smtp.RcptResult, t target) (outcome, bool) 
 }
 
 // send runs one SMTP or LMTP session to t.
-func (q *Queue) send(ctx context.Context, rec *Record, t target, rcpts []RcptRecord) ([]smtp.RcptResult, error) {
+func (q *Queue) send(ctx context.Context, d *delivery, t target, rcpts []RcptRecord) ([]smtp.RcptResult, error) {
+	rec := d.rec
 	cfg := q.cfg.Client
 	if cfg.LocalName == "" {
 		cfg.LocalName = q.cfg.Hostname
@@ -300,9 +313,9 @@ func (q *Queue) send(ctx context.Context, rec *Record, t target, rcpts []RcptRec
 	res, err := c.Send(ctx, rec.From, paths, f, opts)
 	// QUIT in the background: the results are recorded meanwhile, which
 	// narrows the window in which a crash causes a duplicate.
-	q.bg.Add(1)
+	d.quits.Add(1)
 	go func() {
-		defer q.bg.Done()
+		defer d.quits.Done()
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), quitTimeout)
 		c.Quit(qctx)
 		cancel()

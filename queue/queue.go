@@ -27,7 +27,6 @@ type Queue struct {
 	running int
 	wake    chan struct{}
 	closed  bool
-	bg      sync.WaitGroup // QUITs after deliveries
 }
 
 // entry is one queued message. rec and the record file are guarded by mu;
@@ -240,7 +239,6 @@ func (q *Queue) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			wg.Wait()
-			q.bg.Wait()
 			return nil
 		case <-q.wake:
 		case <-timer.C:
@@ -357,7 +355,9 @@ func (q *Queue) runJob(ctx context.Context, e *entry, j job) {
 	}
 	e.mu.Unlock()
 	if len(rcpts) > 0 {
-		q.finish(e, j, q.deliver(ctx, &snap, j, rcpts))
+		d := &delivery{rec: &snap, dest: j.dest}
+		q.finish(e, j, q.deliver(ctx, d, j.route, rcpts))
+		d.quits.Wait() // the sessions count against PerDestination until closed
 	}
 	q.mu.Lock()
 	delete(e.busy, j.dest)
