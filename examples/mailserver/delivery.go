@@ -20,8 +20,8 @@ import (
 var replyTooBigForMailbox = envelope.NewReply(552, envelope.EnhancedCode{Class: 5, Subject: 2, Detail: 3}, "Message too big for the mailbox")
 
 // lmtpBackend is the delivery agent: it stores what the LMTP listener
-// receives (from the local queue, or from an MTA such as Postfix) in the
-// users' Maildirs.
+// receives (from the queue, or from an MTA such as Postfix) in the users'
+// Maildirs.
 type lmtpBackend struct{ s *server }
 
 func (b *lmtpBackend) NewSession(ctx context.Context, c *smtp.ConnInfo) (lmtp.Session, error) {

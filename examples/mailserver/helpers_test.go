@@ -86,15 +86,18 @@ type events struct {
 }
 
 type qevent struct {
-	queue string
 	queue.Event
 }
 
+// local reports an event of the LMTP route: delivery into this server's
+// Maildirs.
+func (ev qevent) local() bool { return strings.HasPrefix(ev.Destination, "lmtp:") }
+
 func newEvents() *events { return &events{more: make(chan struct{})} }
 
-func (e *events) add(q string, ev queue.Event) {
+func (e *events) add(ev queue.Event) {
 	e.mu.Lock()
-	e.all = append(e.all, qevent{q, ev})
+	e.all = append(e.all, qevent{ev})
 	close(e.more)
 	e.more = make(chan struct{})
 	e.mu.Unlock()
@@ -124,10 +127,10 @@ func (e *events) wait(t *testing.T, what string, match func(qevent) bool) qevent
 	}
 }
 
-// deliveredTo matches the local queue's delivery to rcpt.
+// deliveredTo matches the queue's local delivery to rcpt.
 func deliveredTo(rcpt string) func(qevent) bool {
 	return func(ev qevent) bool {
-		return ev.queue == "local" && ev.Kind == queue.EventDelivered && strings.EqualFold(ev.Rcpt.Mailbox.String(), rcpt)
+		return ev.local() && ev.Kind == queue.EventDelivered && strings.EqualFold(ev.Rcpt.Mailbox.String(), rcpt)
 	}
 }
 

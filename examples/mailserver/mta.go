@@ -61,7 +61,7 @@ type rcpt struct {
 }
 
 // SupportsDSN makes the server accept the DSN parameters (RFC 3461),
-// which the queues honour and pass on.
+// which the queue honours and passes on.
 func (ss *smtpSession) SupportsDSN() {}
 
 // Auth checks a user's password (RFC 4954). Users may not act for another
@@ -108,17 +108,17 @@ func (ss *smtpSession) Rcpt(ctx context.Context, to envelope.Path, params *envel
 	return nil
 }
 
-// Data puts the message in the queues and answers 250 only once it is on
+// Data puts the message in the queue and answers 250 only once it is on
 // disk there (queue.Enqueue fsyncs).
 func (ss *smtpSession) Data(ctx context.Context, r io.Reader) error {
-	ids, err := ss.s.accept(ctx, ss.from, ss.params, ss.rcpts, r)
+	id, err := ss.s.accept(ctx, ss.from, ss.params, ss.rcpts, r)
 	if err != nil {
 		ss.s.log.Warn("message not accepted", "service", ss.role.String(), "conn", ss.conn.ID, "from", ss.from.String(), "err", err)
 		return err
 	}
-	ss.s.log.Info("message accepted", "service", ss.role.String(), "conn", ss.conn.ID, "id", strings.Join(ids, ","),
+	ss.s.log.Info("message accepted", "service", ss.role.String(), "conn", ss.conn.ID, "id", id,
 		"user", ss.user, "from", ss.from.String(), "rcpts", len(ss.rcpts), "remote", ss.conn.RemoteAddr.String())
-	return envelope.Replyf(250, envelope.EnhancedCode{Class: 2}, "Ok: queued as %s", strings.Join(ids, " "))
+	return envelope.Replyf(250, envelope.EnhancedCode{Class: 2}, "Ok: queued as %s", id)
 }
 
 func (ss *smtpSession) Reset(ctx context.Context) {

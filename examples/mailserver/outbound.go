@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"net"
+	"net/netip"
 	"path/filepath"
+	"strings"
 
 	"github.com/mailstack/mailstack/envelope"
 	"github.com/mailstack/mailstack/mx"
@@ -14,100 +16,102 @@ import (
 	"github.com/mailstack/mailstack/smtp"
 )
 
-// openQueues opens the two spools: "local" delivers over LMTP to this
-// server's own LMTP listener, "outbound" to the MX hosts of each domain (or
-// to the smarthost). Messages an earlier run left in them are delivered
-// once run starts.
-//
-// DSNs about outbound mail are queued by the outbound queue itself, to the
-// sender, and travel by the sender's MX like any other message: back to
-// this server when its domains' MX records point at it. (queue.Config has
-// no per-recipient route that would send them to the local queue instead.)
-func (s *server) openQueues() error {
-	var err error
-	local := s.queueConfig("local")
-	local.LMTP = &queue.LMTPRoute{Network: "tcp", Addr: s.lmtpAddr}
-	if s.local, err = queue.Open(local); err != nil {
-		return fmt.Errorf("local queue: %w", err)
-	}
-	out := s.queueConfig("outbound")
-	out.Resolver = &mx.Resolver{Servers: s.cfg.DNS.Servers}
-	out.MXPort = s.cfg.Relay.MXPort
+// openQueue opens the spool, DATA_DIR/queue, with one route per recipient
+// (queue.Config.Route): the local domains over LMTP to this server's own
+// LMTP listener, the others to the smarthost or to their domains' MX
+// hosts. DSNs take the same routes, so a bounce to a local sender lands in
+// the sender's INBOX whatever the DNS says about the local domains.
+// Messages an earlier run left in the spool are delivered once run starts.
+func (s *server) openQueue() error {
+	local := &queue.LMTPRoute{Network: "tcp", Addr: s.lmtpAddr}
+	var relay *queue.Smarthost
 	if s.cfg.Relay.Smarthost != "" {
-		out.Smarthost = &queue.Smarthost{Addr: s.cfg.Relay.Smarthost}
+		relay = &queue.Smarthost{Addr: s.cfg.Relay.Smarthost}
 	}
-	if s.outbound, err = queue.Open(out); err != nil {
-		return fmt.Errorf("outbound queue: %w", err)
+	self := s.selfMatcher()
+	c := queue.Config{
+		Dir:      filepath.Join(s.cfg.DataDir, "queue"),
+		Hostname: s.cfg.Hostname,
+		Logger:   s.log,
+		Resolver: &mx.Resolver{Servers: s.cfg.DNS.Servers},
+		MXPort:   s.cfg.Relay.MXPort,
+		Hook:     s.hook,
+		IsSelf:   self,
+		Route: func(rcpt envelope.Path) queue.Route {
+			switch {
+			case s.cfg.isLocal(rcpt.Mailbox.Domain):
+				return queue.Route{LMTP: local}
+			case relay != nil:
+				return queue.Route{Smarthost: relay}
+			}
+			return queue.Route{} // MX
+		},
 	}
+	q, err := queue.Open(c)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	s.queue = q
 	return nil
 }
 
-func (s *server) queueConfig(name string) queue.Config {
-	c := queue.Config{
-		Dir:      filepath.Join(s.cfg.DataDir, "queue", name),
-		Hostname: s.cfg.Hostname,
-		Logger:   s.log.With("queue", name),
+// selfMatcher returns the queue's IsSelf: an MX host is this server when
+// it bears the server's hostname or is reached at the address and port of
+// its smtp listener (the port matters: tests run several servers on
+// 127.0.0.1). Mail for a remote domain whose best MX is this server then
+// bounces with 5.4.6 instead of looping (RFC 5321 §5.1).
+func (s *server) selfMatcher() func(string, netip.AddrPort) bool {
+	host := strings.TrimSuffix(s.cfg.Hostname, ".")
+	var own netip.AddrPort
+	var anyAddr bool
+	if a, err := netip.ParseAddrPort(s.addr("smtp")); err == nil {
+		own = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+		anyAddr = own.Addr().IsUnspecified()
 	}
-	if s.hook != nil {
-		c.Hook = func(ev queue.Event) { s.hook(name, ev) }
+	return func(name string, ap netip.AddrPort) bool {
+		if strings.EqualFold(strings.TrimSuffix(name, "."), host) {
+			return true
+		}
+		if !own.IsValid() || ap.Port() != own.Port() {
+			return false
+		}
+		a := ap.Addr().Unmap()
+		return a == own.Addr() || anyAddr && isLocalAddr(a)
 	}
-	return c
 }
 
-// accept queues a message received over SMTP: the local recipients in
-// the local queue, the others in the outbound queue. It returns the queue
-// IDs once every copy is on disk.
-func (s *server) accept(ctx context.Context, from envelope.Path, mp envelope.MailParams, rcpts []rcpt, r io.Reader) ([]string, error) {
-	var local, remote []rcpt
-	for _, rc := range rcpts {
-		if s.cfg.isLocal(rc.path.Mailbox.Domain) {
-			local = append(local, rc)
-		} else {
-			remote = append(remote, rc)
+// isLocalAddr reports whether a is an address of this host, for a
+// listener bound to all of them.
+func isLocalAddr(a netip.Addr) bool {
+	if a.IsLoopback() {
+		return true
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, ia := range addrs {
+		if n, ok := ia.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap() == a {
+				return true
+			}
 		}
 	}
-	if len(remote) == 0 {
-		return enqueue(ctx, s.local, from, mp, local, r)
-	}
-	if len(local) == 0 {
-		return enqueue(ctx, s.outbound, from, mp, remote, r)
-	}
-	// Both: the message is read once into a scratch file and queued twice.
-	f, err := os.CreateTemp(s.tmpDir(), "smtp-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	n, err := io.Copy(f, r)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := enqueue(ctx, s.local, from, mp, local, io.NewSectionReader(f, 0, n))
-	if err != nil {
-		return nil, err
-	}
-	more, err := enqueue(ctx, s.outbound, from, mp, remote, io.NewSectionReader(f, 0, n))
-	// A failure here leaves the local copy queued: the client retries
-	// and the local recipients may get the message twice, the duplicate
-	// RFC 5321 §6.1 prefers to a loss.
-	return append(ids, more...), err
+	return false
 }
 
-// enqueue puts one message in q, keeping the MAIL and RCPT parameters
-// (DSN requests above all).
-func enqueue(ctx context.Context, q *queue.Queue, from envelope.Path, mp envelope.MailParams, rcpts []rcpt, r io.Reader) ([]string, error) {
+// accept queues a message received over SMTP, keeping the MAIL and RCPT
+// parameters (DSN requests above all), and returns its queue ID once it
+// is on disk.
+func (s *server) accept(ctx context.Context, from envelope.Path, mp envelope.MailParams, rcpts []rcpt, r io.Reader) (string, error) {
 	paths := make([]envelope.Path, len(rcpts))
 	opts := &smtp.SendOptions{Mail: mp, Rcpt: make([]envelope.RcptParams, len(rcpts))}
 	for i, rc := range rcpts {
 		paths[i], opts.Rcpt[i] = rc.path, rc.params
 	}
-	id, err := q.Enqueue(ctx, from, paths, r, opts)
+	id, err := s.queue.Enqueue(ctx, from, paths, r, opts)
 	if errors.Is(err, queue.ErrMessageTooLarge) {
-		return nil, envelope.ReplyMessageTooBig
+		return "", envelope.ReplyMessageTooBig
 	}
-	if err != nil {
-		return nil, err
-	}
-	return []string{id}, nil
+	return id, err
 }

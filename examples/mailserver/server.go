@@ -25,17 +25,18 @@ import (
 const drainTimeout = 30 * time.Second
 
 // server is one mail server: its configuration, the directory of users,
-// the two queues and the protocol servers with their listeners. Two
-// servers in one process share nothing.
+// the queue and the protocol servers with their listeners. Two servers in
+// one process share nothing.
 type server struct {
 	cfg  *Config
 	log  *slog.Logger
 	tls  *tls.Config
 	dir  atomic.Pointer[directory]
-	hook func(queueName string, ev queue.Event) // for tests; may be nil
+	hook func(queue.Event) // for tests; may be nil
 
-	local    *queue.Queue // local recipients, delivered over LMTP
-	outbound *queue.Queue // other recipients, delivered to MX hosts or the smarthost
+	// queue delivers every accepted message: local recipients over
+	// LMTP, the others to MX hosts or the smarthost.
+	queue *queue.Queue
 
 	mta, msa *smtp.Server
 	lmtp     *lmtp.Server
@@ -43,7 +44,7 @@ type server struct {
 	pop3     *pop3.Server
 
 	listeners []*listener
-	lmtpAddr  string // where the local queue delivers
+	lmtpAddr  string // where the queue delivers local recipients
 }
 
 // listener is one bound service.
@@ -56,7 +57,7 @@ type listener struct {
 // newServer prepares everything and binds every listener, so that any
 // mistake (a busy port, a bad users file) stops the start before a message
 // is accepted. hook, if not nil, sees every queue event.
-func newServer(cfg *Config, log *slog.Logger, hook func(string, queue.Event)) (*server, error) {
+func newServer(cfg *Config, log *slog.Logger, hook func(queue.Event)) (*server, error) {
 	s := &server{cfg: cfg, log: log, hook: hook}
 	for _, d := range []string{cfg.DataDir, s.mailRoot(), s.tmpDir(), filepath.Join(cfg.DataDir, "queue")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -75,7 +76,7 @@ func newServer(cfg *Config, log *slog.Logger, hook func(string, queue.Event)) (*
 	if err := s.listen(); err != nil {
 		return nil, err
 	}
-	if err := s.openQueues(); err != nil {
+	if err := s.openQueue(); err != nil {
 		s.closeListeners()
 		return nil, err
 	}
@@ -122,7 +123,8 @@ func (s *server) newProtocolServers() {
 }
 
 // listen binds every configured service, and an internal loopback LMTP
-// listener for the local queue when the lmtp service is disabled.
+// listener for the queue's local deliveries when the lmtp service is
+// disabled.
 func (s *server) listen() error {
 	serveTLS := func(serve func(net.Listener) error) func(net.Listener) error {
 		return func(l net.Listener) error { return serve(tls.NewListener(l, s.tls)) }
@@ -186,40 +188,38 @@ func (s *server) addr(name string) string {
 
 // run serves until ctx ends or a listener fails, then stops gracefully:
 // first the SMTP services, so that no message is half accepted, then the
-// queues (deliveries in progress stay queued), then the rest.
+// queue (deliveries in progress stay queued), then the rest.
 func (s *server) run(ctx context.Context) error {
 	errc := make(chan error, len(s.listeners))
 	for _, l := range s.listeners {
 		go func() { errc <- l.serve(l.ln) }()
 	}
-	qctx, stopQueues := context.WithCancel(context.Background())
-	var queues sync.WaitGroup
-	for _, q := range []*queue.Queue{s.local, s.outbound} {
-		queues.Go(func() { q.Run(qctx) })
-	}
+	qctx, stopQueue := context.WithCancel(context.Background())
+	var queueDone sync.WaitGroup
+	queueDone.Go(func() { s.queue.Run(qctx) })
 	s.log.Info("started", "hostname", s.cfg.Hostname, "domains", s.cfg.Domains, "data_dir", s.cfg.DataDir,
-		"users", s.directory().String(), "queued", s.local.Len()+s.outbound.Len())
+		"users", s.directory().String(), "queued", s.queue.Len())
 	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
 		s.log.Error("listener failed", "err", err)
 	}
-	s.shutdown(stopQueues, &queues)
+	s.shutdown(stopQueue, &queueDone)
 	return err
 }
 
-func (s *server) shutdown(stopQueues context.CancelFunc, queues *sync.WaitGroup) {
+func (s *server) shutdown(stopQueue context.CancelFunc, queueDone *sync.WaitGroup) {
 	s.log.Info("stopping: draining sessions", "timeout", drainTimeout)
 	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	parallel(ctx, s.log, map[string]func(context.Context) error{"smtp": s.mta.Shutdown, "submission": s.msa.Shutdown})
-	stopQueues()
-	queues.Wait()
+	stopQueue()
+	queueDone.Wait()
 	parallel(ctx, s.log, map[string]func(context.Context) error{
 		"lmtp": s.lmtp.Shutdown, "imap": s.imap.Shutdown, "pop3": s.pop3.Shutdown,
 	})
-	s.log.Info("stopped", "queued", s.local.Len()+s.outbound.Len())
+	s.log.Info("stopped", "queued", s.queue.Len())
 }
 
 // parallel runs the shutdown functions at once and waits for them all.
