@@ -247,3 +247,40 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// Deliver delivers a message read from r into mailbox (INBOX or an
+// existing folder) of s as the package-level Deliver does, and returns the
+// new file's name in new/. The folder's watchers on s (IMAP sessions in
+// IDLE, say) are told at once instead of at their next poll, so a delivery
+// agent that shares one Store per user with that user's sessions makes new
+// mail show up without delay; other Stores, in this process or another,
+// notice it when they poll (Config.PollInterval).
+//
+// A folder that does not exist is not created: the error wraps
+// store.ErrNoSuchMailbox. opts may be nil; its Hostname defaults to
+// Config.Hostname and its MaxSize to Config.MaxMessageSize.
+func (s *Store) Deliver(ctx context.Context, mailbox string, r io.Reader, opts *DeliverOptions) (string, error) {
+	dir, name, err := s.dirOf(mailbox)
+	if err != nil {
+		return "", err
+	}
+	if !s.exists(dir) {
+		return "", fmt.Errorf("%w: %q", store.ErrNoSuchMailbox, name)
+	}
+	var o DeliverOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Hostname == "" {
+		o.Hostname = s.cfg.Hostname
+	}
+	if o.MaxSize <= 0 {
+		o.MaxSize = s.cfg.MaxMessageSize
+	}
+	file, err := Deliver(ctx, dir, r, &o)
+	if err != nil {
+		return "", err
+	}
+	s.wakeDir(dir)
+	return file, nil
+}

@@ -6,9 +6,10 @@ import (
 )
 
 // Watch returns a channel that receives a value after the folder changed.
-// Changes made through this Store are signalled at once; changes made by
-// other processes (another mailstack, Dovecot, an MDA, mutt) are found by
-// polling: every Config.PollInterval one goroutine per watched folder
+// Changes made through this Store, deliveries by Store.Deliver included,
+// are signalled at once; changes made otherwise (by another Store, the
+// package-level Deliver, or other processes: another mailstack, Dovecot,
+// an MDA, mutt) are found by polling: every Config.PollInterval one goroutine per watched folder
 // stats new/ and cur/ (directory mtimes change on every delivery, flag
 // change and expunge) and rescans only when they moved. No inotify is
 // needed, so it works on NFS and in containers alike.
@@ -66,4 +67,30 @@ func (f *folder) notifyLocked() {
 	f.mu.Lock()
 	f.notify()
 	f.mu.Unlock()
+}
+
+// wakeDir tells the watchers of the folder in dir, if it is open, of a
+// change made outside the folder's own methods (Store.Deliver).
+func (s *Store) wakeDir(dir string) {
+	s.mu.Lock()
+	f := s.folders[dir]
+	s.mu.Unlock()
+	if f != nil {
+		f.wake()
+	}
+}
+
+// wake marks the folder for a rescan and signals its watchers. It does
+// not wait for the folder (a reader may hold it for a while): the signal
+// goes out as soon as it is free, which is the soonest a watcher could
+// look anyway.
+func (f *folder) wake() {
+	go func() {
+		f.mu.Lock()
+		if len(f.watchers) > 0 {
+			f.dirty = true
+			f.notify()
+		}
+		f.mu.Unlock()
+	}()
 }
