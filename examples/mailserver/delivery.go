@@ -107,10 +107,16 @@ func firstErr(old, err error) error {
 
 // deliver stores one copy with the Return-Path the final delivery adds
 // (RFC 5321 §4.4) and a Delivered-To naming the recipient, as Dovecot's
-// LDA and Postfix's local do.
+// LDA and Postfix's local do. It goes through the user's shared Store, so
+// that the user's IDLEing IMAP sessions hear of it at once.
 func (ls *lmtpSession) deliver(ctx context.Context, user, folder string, rcptAddr envelope.Address, msg io.Reader) error {
+	st, release, err := ls.s.stores.acquire(user)
+	if err != nil {
+		return err
+	}
+	defer release()
 	hdr := "Return-Path: " + ls.from.String() + "\r\nDelivered-To: " + rcptAddr.String() + "\r\n"
-	name, err := maildir.Deliver(ctx, ls.s.maildirPath(user, folder), io.MultiReader(strings.NewReader(hdr), msg), nil)
+	name, err := st.Deliver(ctx, folderName(folder), io.MultiReader(strings.NewReader(hdr), msg), nil)
 	if err != nil {
 		ls.s.log.Error("delivery failed", "conn", ls.conn.ID, "user", user, "folder", folderName(folder), "err", err)
 		if errors.Is(err, store.ErrTooBig) {

@@ -53,6 +53,13 @@ func testConfig(t *testing.T, host, domain string, users ...string) *Config {
 // it gracefully when the test ends.
 func startServer(t *testing.T, cfg *Config) *testServer {
 	t.Helper()
+	return startServerWith(t, cfg, nil)
+}
+
+// startServerWith is startServer with a function that may change the
+// server before it runs.
+func startServerWith(t *testing.T, cfg *Config, adjust func(*server)) *testServer {
+	t.Helper()
 	if errs := cfg.check(); len(errs) > 0 {
 		t.Fatalf("config: %v", errs)
 	}
@@ -62,6 +69,9 @@ func startServer(t *testing.T, cfg *Config) *testServer {
 	s, err := newServer(cfg, log, ev.add)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if adjust != nil {
+		adjust(s)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

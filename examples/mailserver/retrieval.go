@@ -3,19 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/mailstack/mailstack/imap"
 	"github.com/mailstack/mailstack/maildir"
 	"github.com/mailstack/mailstack/pop3"
 	"github.com/mailstack/mailstack/store"
 )
-
-// pollInterval is how often a watched Maildir folder is checked for
-// deliveries. LMTP writes with maildir.Deliver, which no open Store hears
-// of, so an IDLEing IMAP session learns of a new message from this poll:
-// two stat calls per IDLEing session and interval.
-const pollInterval = 100 * time.Millisecond
 
 // newIMAP serves the users' Maildirs over IMAP; passwords only under TLS
 // (STARTTLS on imap, implicit TLS on imaps).
@@ -36,14 +29,27 @@ func (s *server) imapAuth(ctx context.Context, login, password string) error {
 	return nil
 }
 
-// openStore opens a user's Maildir++ tree, one Store per session, as
-// Dovecot opens one per process.
+// openStore returns a session's hold on the user's Maildir++ tree, the
+// Store the user's other sessions and deliveries share (see stores); the
+// session's Close lets go of it.
 func (s *server) openStore(ctx context.Context, login string) (store.Store, error) {
 	user, ok := s.directory().user(login)
 	if !ok {
 		return nil, fmt.Errorf("no user %q", login)
 	}
-	return maildir.Open(s.maildirPath(user, ""), &maildir.Config{PollInterval: pollInterval})
+	st, release, err := s.stores.acquire(user)
+	if err != nil {
+		return nil, err
+	}
+	return &sessionStore{Store: st, release: release}, nil
+}
+
+// openMaildir opens a user's Maildir++ tree. Deliveries by this server
+// wake the Store's watchers at once; PollInterval (maildir's default
+// unless a test sets it) is for changes made by other programs, such as
+// an MDA or Dovecot sharing the Maildirs.
+func (s *server) openMaildir(user string) (*maildir.Store, error) {
+	return maildir.Open(s.maildirPath(user, ""), &maildir.Config{PollInterval: s.pollInterval})
 }
 
 // newPOP3 serves each user's INBOX over POP3; passwords only under TLS

@@ -34,6 +34,13 @@ type server struct {
 	dir  atomic.Pointer[directory]
 	hook func(queue.Event) // for tests; may be nil
 
+	// stores shares each user's maildir.Store among the user's sessions
+	// and deliveries.
+	stores *stores
+	// pollInterval is how often a watched folder is checked for changes
+	// made by other programs; 0 is maildir's default. Tests set it.
+	pollInterval time.Duration
+
 	// queue delivers every accepted message: local recipients over
 	// LMTP, the others to MX hosts or the smarthost.
 	queue *queue.Queue
@@ -59,6 +66,7 @@ type listener struct {
 // is accepted. hook, if not nil, sees every queue event.
 func newServer(cfg *Config, log *slog.Logger, hook func(queue.Event)) (*server, error) {
 	s := &server{cfg: cfg, log: log, hook: hook}
+	s.stores = newStores(s.openMaildir)
 	for _, d := range []string{cfg.DataDir, s.mailRoot(), s.tmpDir(), filepath.Join(cfg.DataDir, "queue")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, err
