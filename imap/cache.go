@@ -13,9 +13,9 @@ import (
 // Clients ask for these for every message, again at every
 // synchronisation; Dovecot answers them from its cache file. metaCache is
 // the in-process equivalent: shared by all sessions of a Server, bounded
-// (Server.CacheSize), least recently used dropped first, lost at exit. A
-// persistent cache needs a place in the store, which its interface does not
-// offer yet.
+// (Server.CacheSize), least recently used dropped first, lost at exit;
+// behind it, a store that implements store.MessageCache keeps the same
+// across restarts (cache_store.go).
 
 // metaKey names a mailbox of a user at one UIDVALIDITY. A mailbox deleted
 // and created again gets a new UIDVALIDITY (RFC 9051 §2.3.1.1), so the
@@ -29,6 +29,7 @@ type metaKey struct {
 // modified once stored.
 type msgMeta struct {
 	size          int64 // CRLF size, when sized
+	raw           int64 // the stored size that size was learnt for
 	sized         bool
 	env, body, bs []byte // ENVELOPE, BODY, BODYSTRUCTURE in IMAP syntax
 }
@@ -108,7 +109,7 @@ func (mc *metaCache) put(k metaKey, uid store.UID, m msgMeta) {
 		mc.used -= e.cost()
 	}
 	if m.sized {
-		e.size, e.sized = m.size, true
+		e.size, e.raw, e.sized = m.size, m.raw, true
 	}
 	if m.env != nil {
 		e.env = m.env

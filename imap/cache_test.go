@@ -2,10 +2,17 @@ package imap
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/mailstack/mailstack/maildir"
 	"github.com/mailstack/mailstack/store"
+	"github.com/mailstack/mailstack/store/memstore"
 )
 
 func TestMetaCache(t *testing.T) {
@@ -148,4 +155,200 @@ func (mb infoMailbox) Changes(ctx context.Context, since store.ModSeq) (store.Ch
 		mb.fix(&ch.Updated[i])
 	}
 	return ch, err
+}
+
+// cacheBackend gives every store a mailbox that implements
+// store.MessageCache with a map shared by all Servers using the backend
+// (a file that outlives a restart), and counts message opens.
+type cacheBackend struct {
+	store.Backend
+	mu    sync.Mutex
+	blobs map[string][]byte // "uidvalidity/uid"
+	opens int
+	// forge, when set, replaces what CacheGet returns.
+	forge func(b []byte) []byte
+}
+
+func (b *cacheBackend) Open(ctx context.Context, user string) (store.Store, error) {
+	st, err := b.Backend.Open(ctx, user)
+	return cacheStore{st, b}, err
+}
+
+type cacheStore struct {
+	store.Store
+	b *cacheBackend
+}
+
+func (s cacheStore) OpenMailbox(ctx context.Context, name string) (store.Mailbox, error) {
+	mb, err := s.Store.OpenMailbox(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return cacheMailbox{mb, s.b}, nil
+}
+
+type cacheMailbox struct {
+	store.Mailbox
+	b *cacheBackend
+}
+
+func (mb cacheMailbox) Open(ctx context.Context, uid store.UID) (store.Content, error) {
+	mb.b.mu.Lock()
+	mb.b.opens++
+	mb.b.mu.Unlock()
+	return mb.Mailbox.Open(ctx, uid)
+}
+
+func (mb cacheMailbox) CacheGet(ctx context.Context, v uint32, uid store.UID) []byte {
+	mb.b.mu.Lock()
+	defer mb.b.mu.Unlock()
+	blob := mb.b.blobs[fmt.Sprint(v, "/", uid)]
+	if blob != nil && mb.b.forge != nil {
+		return mb.b.forge(slices.Clone(blob))
+	}
+	return slices.Clone(blob)
+}
+
+func (mb cacheMailbox) CachePut(ctx context.Context, v uint32, uid store.UID, data []byte) error {
+	mb.b.mu.Lock()
+	defer mb.b.mu.Unlock()
+	mb.b.blobs[fmt.Sprint(v, "/", uid)] = slices.Clone(data)
+	return nil
+}
+
+// A restarted Server answers ENVELOPE, BODY, BODYSTRUCTURE and RFC822.SIZE
+// from the store's cache without opening a message, the same as computed;
+// a damaged or forged entry is ignored.
+func TestFetchStoreCache(t *testing.T) {
+	lf := "From: a@example.org\nSubject: lf\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nline one\nline two\n--b--\n"
+	folded := "Subject: a folded\r\n subject, sent as a literal\r\n\r\nx\r\n"
+	items := "(UID RFC822.SIZE ENVELOPE BODY BODYSTRUCTURE)"
+	// No CRLFSize from the store: the size must come from the cache too.
+	cb := &cacheBackend{Backend: infoBackend{memstore.NewBackend(), func(m *store.MessageInfo) { m.CRLFSize = 0 }},
+		blobs: map[string][]byte{}}
+	be := cb
+	fetch := func(forge func([]byte) []byte) ([]string, int) {
+		t.Helper()
+		ts := newTestServer(t, func(s *Server) { s.Backend = be })
+		cb.mu.Lock()
+		cb.opens, cb.forge = 0, forge
+		cb.mu.Unlock()
+		if len(cb.blobs) == 0 {
+			ts.backend = be
+			ts.deliver(t, "u", "INBOX", lf)
+			ts.deliver(t, "u", "INBOX", folded)
+			ts.deliver(t, "u", "INBOX", msg1)
+		}
+		cl := login(t, ts.addr, "u")
+		cl.ok("SELECT INBOX")
+		got := cl.ok("FETCH 1:* " + items)
+		cl.ok("LOGOUT")
+		cb.mu.Lock()
+		defer cb.mu.Unlock()
+		return got, cb.opens
+	}
+	first, opens := fetch(nil)
+	if opens != 3 || len(cb.blobs) != 3 {
+		t.Fatalf("first FETCH: %d opens, %d cache entries", opens, len(cb.blobs))
+	}
+	if !strings.Contains(first[1], "ENVELOPE (NIL {") {
+		t.Fatalf("the folded subject is not a literal: %q", first[1])
+	}
+	again, opens := fetch(nil)
+	if opens != 0 || strings.Join(again, "\n") != strings.Join(first, "\n") {
+		t.Fatalf("restarted: %d opens; answers\n%q\n%q", opens, again, first)
+	}
+	for _, forge := range []func([]byte) []byte{
+		func(b []byte) []byte { return b[:len(b)-1] },        // cut short
+		func(b []byte) []byte { b[0] = 9; return b },         // another version
+		func(b []byte) []byte { return append(b, 'x') },      // trailing bytes
+		func(b []byte) []byte { return forgeEnvelope(t, b) }, // a response injected
+	} {
+		got, opens := fetch(forge)
+		if opens != 3 || strings.Join(got, "\n") != strings.Join(first, "\n") {
+			t.Fatalf("damaged cache: %d opens; answers\n%q\n%q", opens, got, first)
+		}
+	}
+}
+
+// forgeEnvelope makes an entry whose ENVELOPE ends the FETCH response
+// early and adds a tagged OK.
+func forgeEnvelope(t *testing.T, b []byte) []byte {
+	m, ok := decodeMeta(b)
+	if !ok {
+		t.Fatalf("cache entry does not decode: %q", b)
+	}
+	m.env = []byte("(NIL))\r\na OK forged\r\n* 1 FETCH (FLAGS ())")
+	return m.encode()
+}
+
+func TestValidValue(t *testing.T) {
+	cases := []struct {
+		in string
+		ok bool
+	}{
+		// RFC 9051 §4: lists, quoted strings, literals, atoms, NIL.
+		{`(NIL "a" ("b" NIL) 12)`, true},
+		{"(\"x\" {5}\r\nab)\r\n)", true}, // a literal holding ) and CRLF
+		{`("a\"b\\c")`, true},
+		{`()`, true},
+		{``, false},
+		{`NIL`, false},                 // not a list
+		{`(a) `, false},                // something after the list
+		{`((a)`, false},                // unbalanced
+		{`(a))(`, false},               // unbalanced
+		{"(a\r\nb)", false},            // CRLF outside a literal
+		{"(\"a\nb\")", false},          // LF in a quoted string
+		{`("a\b")`, false},             // only \" and \\ escapes
+		{`("open)`, false},             // unterminated string
+		{"({5}\r\nab)", false},         // literal runs past the end
+		{"({}\r\n)", false},            // no length
+		{"({1x}\r\na)", false},         // bad length
+		{"({9999999999}\r\na)", false}, // length too long
+		{"(\x00)", false},
+		{strings.Repeat("(", maxValueDepth+1) + strings.Repeat(")", maxValueDepth+1), false},
+		{strings.Repeat("(", maxValueDepth) + strings.Repeat(")", maxValueDepth), true},
+	}
+	for _, c := range cases {
+		if got := validValue([]byte(c.in)); got != c.ok {
+			t.Errorf("validValue(%q) = %v, want %v", c.in, got, c.ok)
+		}
+	}
+}
+
+// With the maildir store, a restarted Server (and store) answers ENVELOPE
+// and BODYSTRUCTURE from the folder's cache file: message files changed
+// behind its back (which Maildir forbids) do not show.
+func TestFetchMaildirCache(t *testing.T) {
+	dir := t.TempDir()
+	fetch := func() []string {
+		t.Helper()
+		st, err := maildir.Open(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		be := store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) { return st, nil })
+		ts := newTestServer(t, func(s *Server) { s.Backend = be })
+		ts.backend = be
+		if l, _ := os.ReadDir(filepath.Join(dir, "cur")); len(l) == 0 {
+			ts.deliver(t, "u", "INBOX", "Subject: one\n\nx\n")
+			ts.deliver(t, "u", "INBOX", msg1)
+		}
+		cl := login(t, ts.addr, "u")
+		cl.ok("SELECT INBOX")
+		got := cl.ok("FETCH 1:* (ENVELOPE BODYSTRUCTURE)")
+		cl.ok("UNSELECT") // closes the mailbox: the cache is written
+		return got
+	}
+	first := fetch()
+	if _, err := os.Stat(filepath.Join(dir, maildir.CacheName)); err != nil {
+		t.Fatalf("no cache file after the first FETCH: %v", err)
+	}
+	names, _ := os.ReadDir(filepath.Join(dir, "cur"))
+	for _, n := range names {
+		os.WriteFile(filepath.Join(dir, "cur", n.Name()), []byte("Subject: changed\n\nchanged\n"), 0o600)
+	}
+	if again := fetch(); strings.Join(again, "\n") != strings.Join(first, "\n") {
+		t.Fatalf("after a restart:\n%q\nwant\n%q", again, first)
+	}
 }

@@ -30,8 +30,12 @@
 // What FETCH computes from a message's content and that never changes for
 // a UID (the size with CRLF line ends, ENVELOPE, BODY, BODYSTRUCTURE) is
 // kept in a cache shared by the Server's sessions (Server.CacheSize), so a
-// client's second FETCH of the same messages reads no message file; the
-// cache lives in memory only. Bodies stream from the store, converted to
+// client's second FETCH of the same messages reads no message file. Behind
+// it, a mailbox that implements store.MessageCache (package maildir keeps a
+// file per folder) keeps the same across restarts, as Dovecot's
+// dovecot.index.cache does; what it returns is checked before it is sent.
+// A size the store reports (store.MessageInfo.CRLFSize, a Maildir name's
+// ",W=") is used without reading the message. Bodies stream from the store, converted to
 // CRLF on the way, never loaded whole. An idle session holds its view of
 // the selected mailbox (UIDs as runs: bytes, not kilobytes, for a mailbox
 // without many holes) but no I/O buffers: they go back to pools between

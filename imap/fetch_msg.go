@@ -45,7 +45,7 @@ func (c *conn) openMsg(uid store.UID, mode openMode, size int64) (*fetchMsg, err
 		fm.msg, n, err = parseStored(content)
 		if err == nil && fm.size < 0 {
 			fm.size = n
-			c.srv.meta.put(c.sel.metaKey(), uid, msgMeta{size: n, sized: true})
+			c.srv.meta.put(c.sel.metaKey(), uid, msgMeta{size: n, raw: content.Size(), sized: true})
 		}
 		fm.stored = true
 	case mode == openIndexed || size < 0:
@@ -80,7 +80,7 @@ func (fm *fetchMsg) view() error {
 		return err
 	}
 	if fm.size < 0 {
-		fm.c.srv.meta.put(fm.c.sel.metaKey(), fm.uid, msgMeta{size: n, sized: true})
+		fm.c.srv.meta.put(fm.c.sel.metaKey(), fm.uid, msgMeta{size: n, raw: fm.content.Size(), sized: true})
 	}
 	fm.r, fm.size = r, n
 	return nil
@@ -112,14 +112,16 @@ type prepared struct {
 // cache knows is not computed again; what is computed is added to it.
 func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, flagsChanged bool) error {
 	key := c.sel.metaKey()
-	meta, _ := c.srv.meta.get(key, m.UID)
+	meta, ok := c.srv.meta.get(key, m.UID)
+	if !ok {
+		meta = c.storedMeta(key, m.UID)
+	}
 	known := meta
-	storeSized := !meta.sized && m.CRLFSize > 0
-	if storeSized {
+	if !meta.sized && m.CRLFSize > 0 {
 		// The store knows the CRLF size (a Maildir name's ",W="): no
 		// need to read the message for RFC822.SIZE, nor to read it
 		// twice for BODY[] (once to size the literal, once to send it).
-		meta.size, meta.sized = m.CRLFSize, true
+		meta.size, meta.raw, meta.sized = m.CRLFSize, m.Size, true
 	}
 	mode, needC := openPlain, false
 	for i := range items {
@@ -139,6 +141,7 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 		}
 	}
 	var fm *fetchMsg
+	learnt := false // the size, from the content
 	if needC {
 		size := int64(-1)
 		if meta.sized {
@@ -149,15 +152,18 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 			return err
 		}
 		defer fm.close()
-		if storeSized && fm.content.Size() != m.Size {
-			// The file is not what the store's index says (changed
-			// behind its back): do not announce a literal of a size
-			// that may be wrong; learn the size from the content.
+		if meta.sized && fm.content.Size() != meta.raw {
+			// The file is not what the size was learnt from (it
+			// changed behind the store's back, or a cache is
+			// stale): do not announce a literal of a size that may
+			// be wrong; learn the size from the content.
 			if err := fm.resize(); err != nil {
 				return err
 			}
+			size = -1
 		}
-		meta.size, meta.sized = fm.size, fm.size >= 0
+		learnt = size < 0 && fm.size >= 0
+		meta.size, meta.raw, meta.sized = fm.size, fm.content.Size(), fm.size >= 0
 	}
 	vals := make([]prepared, len(items))
 	for i := range items {
@@ -167,8 +173,9 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 		}
 		vals[i] = p
 	}
-	if meta.env != nil && known.env == nil || meta.body != nil && known.body == nil || meta.bs != nil && known.bs == nil {
-		c.srv.meta.put(key, m.UID, msgMeta{env: meta.env, body: meta.body, bs: meta.bs})
+	if learnt || meta.env != nil && known.env == nil || meta.body != nil && known.body == nil || meta.bs != nil && known.bs == nil {
+		c.srv.meta.put(key, m.UID, meta)
+		c.storeMeta(m.UID, &meta)
 	}
 	c.enc.Raw("* ").Number(uint64(seq)).Raw(" FETCH (")
 	for i := range items {

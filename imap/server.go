@@ -80,8 +80,10 @@ type Server struct {
 	// what FETCH computes from a message's content and that never
 	// changes for a UID: its size with CRLF line ends (RFC822.SIZE) and
 	// its ENVELOPE, BODY and BODYSTRUCTURE. Least recently used entries
-	// go first; the cache lives as long as the Server. Default 32 MiB;
-	// negative disables it.
+	// go first; the cache lives as long as the Server, and what it
+	// learns is also handed to mailboxes that implement
+	// store.MessageCache, to outlive it. Default 32 MiB; negative
+	// disables both.
 	CacheSize int64
 
 	// Logger receives connection events. Default nil: discard.

@@ -44,6 +44,10 @@
 //     JournalName), with expunge tombstones: the last Config.TombstoneLimit
 //     (100 000) per folder. Changes made by other programs are noticed on
 //     the next scan and get fresh modseqs then.
+//   - What servers compute about messages (store.MessageCache: an IMAP
+//     server's ENVELOPE and BODYSTRUCTURE) lives in mailstack-cache (see
+//     CacheName): append-only, checksummed records, bounded by
+//     Config.CacheLimit, rewritten when damaged or grown.
 //   - Subscriptions: root/subscriptions. Special use: folder names as in
 //     Dovecot's default configuration, plus root/mailstack-special-use.
 //

@@ -59,6 +59,8 @@ type folder struct {
 	tmpClean time.Time
 	watchers map[chan struct{}]struct{}
 	polling  bool
+
+	cache *msgCache // nil when Config.CacheLimit < 0; has its own lock
 }
 
 func (f *folder) path(parts ...string) string {
@@ -284,6 +286,13 @@ func (f *folder) rewriteJournal() error {
 	_, _, err := readGrowing(f.path(JournalName), &f.jState)
 	f.jState.off = f.jState.size
 	return err
+}
+
+// presentUIDs returns the folder's UIDs, ascending, taking f.mu.
+func (f *folder) presentUIDs() []store.UID {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.uidsPresent()
 }
 
 func (f *folder) uidsPresent() []store.UID {

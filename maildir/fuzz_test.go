@@ -1,7 +1,10 @@
 package maildir
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -119,4 +122,57 @@ func FuzzCompareNames(f *testing.F) {
 			t.Fatalf("%s does not sort before %s", x, y)
 		}
 	})
+}
+
+// FuzzCacheFile reads any file as a cache file: what it serves is in the
+// file (it passed its checks), and after one write the file is whole and
+// serves that write.
+func FuzzCacheFile(f *testing.F) {
+	good := appendCacheHeader(nil, 7)
+	good = appendRecord(good, 1, []byte("(envelope)"))
+	good = appendRecord(good, 3, []byte("bodystructure"))
+	f.Add(good)
+	f.Add(good[:len(good)-4])                         // torn last record
+	f.Add(append(append([]byte(nil), good...), 0xff)) // a stray byte
+	f.Add(appendCacheHeader(nil, 9))                  // another UIDVALIDITY
+	f.Add([]byte("mstkcach"))
+	f.Add([]byte{})
+	present := func() []store.UID { return []store.UID{1, 2, 3} }
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), CacheName)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c := newMsgCache(path, 1<<20, present)
+		defer stopCache(c)
+		for u := store.UID(1); u <= 3; u++ {
+			if b := c.get(7, u); b != nil && !bytes.Contains(data, b) {
+				t.Fatalf("UID %d: %q is not in the file", u, b)
+			}
+		}
+		if err := c.put(7, 2, []byte("new")); err != nil {
+			t.Fatal(err)
+		}
+		c.mu.Lock()
+		err := c.flush()
+		c.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := newMsgCache(path, 1<<20, present)
+		defer stopCache(d)
+		if got := d.get(7, 2); string(got) != "new" || d.corrupt || d.off != d.size {
+			t.Fatalf("after a write: %q, corrupt %v, %d of %d bytes read", got, d.corrupt, d.off, d.size)
+		}
+	})
+}
+
+// stopCache stops a cache's timer and closes its file.
+func stopCache(c *msgCache) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.closeFile()
 }

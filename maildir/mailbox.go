@@ -19,7 +19,10 @@ type mailbox struct {
 	name string
 }
 
-var _ store.Mailbox = (*mailbox)(nil)
+var (
+	_ store.Mailbox      = (*mailbox)(nil)
+	_ store.MessageCache = (*mailbox)(nil)
+)
 
 func (mb *mailbox) Name() string { return mb.name }
 
@@ -416,4 +419,13 @@ func (mb *mailbox) Changes(ctx context.Context, since store.ModSeq) (store.Chang
 	return ch, err
 }
 
-func (mb *mailbox) Close() error { return nil }
+// Close writes the cache entries still waiting (see CacheName), so that a
+// server's work survives a stop right after its session ends.
+func (mb *mailbox) Close() error {
+	if c := mb.f.cache; c != nil {
+		c.mu.Lock()
+		c.flush() // a cache that cannot be written is no error of the caller's
+		c.mu.Unlock()
+	}
+	return nil
+}

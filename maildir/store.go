@@ -39,6 +39,11 @@ type Config struct {
 	StaleTmp time.Duration
 	// MaxMessageSize limits appended messages. Default 256 MiB.
 	MaxMessageSize int64
+	// CacheLimit bounds each folder's cache file (CacheName), where
+	// servers keep what they computed about messages across restarts
+	// (store.MessageCache), in bytes. Default 256 MiB; negative: no
+	// cache file is read or written.
+	CacheLimit int64
 }
 
 // Store is one user's Maildir++ tree: the root is INBOX, and folder
@@ -82,6 +87,9 @@ func Open(root string, cfg *Config) (*Store, error) {
 	if c.MaxMessageSize <= 0 {
 		c.MaxMessageSize = 256 << 20
 	}
+	if c.CacheLimit == 0 {
+		c.CacheLimit = 256 << 20
+	}
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("maildir: %w", err)
@@ -117,6 +125,9 @@ func (s *Store) folder(dir string) *folder {
 	f := s.folders[dir]
 	if f == nil {
 		f = &folder{s: s, dir: dir, uids: map[string]store.UID{}, watchers: map[chan struct{}]struct{}{}}
+		if s.cfg.CacheLimit > 0 {
+			f.cache = newMsgCache(filepath.Join(dir, CacheName), s.cfg.CacheLimit, f.presentUIDs)
+		}
 		s.folders[dir] = f
 	}
 	return f

@@ -26,7 +26,8 @@
 // UID list with [Mailbox.List].
 //
 // Optional capabilities are add-on interfaces a server detects once, when it
-// is built, such as [MultiAppender].
+// is built, such as [MultiAppender], [SubscriptionLister] and
+// [MessageCache].
 //
 // Standards the interfaces are shaped for:
 //
@@ -333,6 +334,25 @@ type ReadOnlyMailbox interface {
 type SubscriptionLister interface {
 	// Subscriptions returns the subscribed names, INBOX spelt "INBOX".
 	Subscriptions(ctx context.Context) ([]string, error)
+}
+
+// MessageCache is an optional interface of a Mailbox that keeps, for a
+// server, what it computed about each message (an IMAP server's ENVELOPE
+// and BODYSTRUCTURE, which Dovecot keeps in dovecot.index.cache) across
+// restarts, as bytes the store does not interpret. An entry belongs to a
+// UID under one UIDVALIDITY: a message's content never changes while both
+// stay the same (RFC 9051 §2.3.1.1). The cache is bounded and may lose
+// entries at any time, or return damaged ones after a crash or another
+// program's writes: callers check what they read.
+type MessageCache interface {
+	// CacheGet returns what CachePut stored for uid under uidValidity,
+	// or nil. The caller may keep and modify the slice.
+	CacheGet(ctx context.Context, uidValidity uint32, uid UID) []byte
+	// CachePut stores data for uid under uidValidity, replacing an
+	// earlier entry; entries of another UIDVALIDITY are dropped. It
+	// does not keep data. Stores may drop an entry (too large, cache
+	// full) and still return nil.
+	CachePut(ctx context.Context, uidValidity uint32, uid UID, data []byte) error
 }
 
 // AppendMessage is one message of [MultiAppender.AppendMulti].
