@@ -36,7 +36,8 @@ type Backend interface {
 //
 // Optional features are further interfaces a Session may implement, found
 // when the session is created: AuthSession, HeloSession, DSNSession,
-// BinaryMIMESession and RequireTLSSession. They do not embed Session, so
+// BinaryMIMESession, RequireTLSSession and TraceIDSession. They do not
+// embed Session, so
 // that package lmtp's sessions can implement them too. An extension is advertised only
 // when the session implements what it needs, and its parameters are
 // refused otherwise, so a backend never sees a request it did not claim to
@@ -134,6 +135,20 @@ type BinaryMIMESession interface {
 type RequireTLSSession interface {
 	// SupportsRequireTLS marks the interface; it is never called.
 	SupportsRequireTLS()
+}
+
+// TraceIDSession is a Session that names each message itself, typically
+// by the queue ID it will store the message under, so that the "id" of
+// the server's Received field (RFC 5321 §4.4) matches the ID its logs and
+// its 250 reply give, as Postfix's do. The Received field goes out before
+// the message data is read, so the name must be chosen first: the server
+// calls TraceID once per message when its data begins (DATA, or the first
+// BDAT chunk), after the recipients, before Data, whether or not it writes
+// a Received field (Server.OmitReceived). Octets outside atext (RFC 5322
+// §3.2.3) are replaced with '?' in the field; an empty result keeps the
+// server's own ID (the connection's ID and a message count).
+type TraceIDSession interface {
+	TraceID(ctx context.Context) string
 }
 
 // ConnInfo describes a connection. The server updates it as the session

@@ -86,6 +86,7 @@ type sessionExt struct {
 	dsn        bool
 	binary     bool
 	requireTLS bool
+	traceID    TraceIDSession
 	// lmtpData delivers a message in LMTP mode, one result per recipient.
 	lmtpData func(ctx context.Context, r io.Reader, rcpts []Rcpt) []error
 }
@@ -203,6 +204,7 @@ func detectExtensions(sess Session) sessionExt {
 	_, ext.dsn = opt.(DSNSession)
 	_, ext.binary = opt.(BinaryMIMESession)
 	_, ext.requireTLS = opt.(RequireTLSSession)
+	ext.traceID, _ = opt.(TraceIDSession)
 	return ext
 }
 

@@ -117,6 +117,11 @@ func (c *conn) deliver(src messageSource, mode checkMode) {
 	tx := c.tx
 	c.msgs++
 	id := c.info.ID + "-" + strconv.Itoa(c.msgs)
+	if c.ext.traceID != nil {
+		if own := c.ext.traceID.TraceID(c.ctx); own != "" {
+			id = own
+		}
+	}
 	mr := &messageReader{src: src, mode: mode}
 	var r io.Reader = mr
 	if !c.srv.OmitReceived {
