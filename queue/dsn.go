@@ -35,7 +35,7 @@ func (q *Queue) storeDSN(ctx context.Context, rec *Record, idx []int, delay bool
 		opts.Mail.Body = rec.Mail.Body
 	}
 	opts.Mail.SMTPUTF8 = rec.Mail.SMTPUTF8
-	return q.store(ctx, envelope.Path{}, []envelope.Path{rec.From}, bytes.NewReader(msg), opts)
+	return q.store(ctx, "", envelope.Path{}, []envelope.Path{rec.From}, bytes.NewReader(msg), opts)
 }
 
 // buildDSN writes the DSN message: multipart/report (RFC 6522) with a

@@ -88,7 +88,7 @@ func (q *Queue) newEntry(rec *Record) *entry {
 // the message). Messages with bare LF line endings are accepted and sent
 // with CRLF.
 func (q *Queue) Enqueue(ctx context.Context, from envelope.Path, rcpts []envelope.Path, msg io.Reader, opts *smtp.SendOptions) (string, error) {
-	e, err := q.store(ctx, from, rcpts, msg, opts)
+	e, err := q.store(ctx, "", from, rcpts, msg, opts)
 	if err != nil {
 		return "", err
 	}
@@ -97,9 +97,43 @@ func (q *Queue) Enqueue(ctx context.Context, from envelope.Path, rcpts []envelop
 	return e.rec.ID, nil
 }
 
-// store writes a message and its record to the spool and returns its
-// entry, which the scheduler does not know of before add.
-func (q *Queue) store(ctx context.Context, from envelope.Path, rcpts []envelope.Path, msg io.Reader, opts *smtp.SendOptions) (*entry, error) {
+// ErrBadID is returned by EnqueueID for an ID that cannot name spool
+// files or that is already in the spool.
+var ErrBadID = errors.New("queue: bad or reused queue ID")
+
+// NewID returns a new queue ID for EnqueueID, for a caller that must name
+// a message before it is queued: an SMTP server writes its Received
+// field, whose "id" should be the queue ID, before the message data
+// arrives (smtp.TraceIDSession).
+func (q *Queue) NewID() string { return newID(q.cfg.Now()) }
+
+// EnqueueID is Enqueue for a message named beforehand by NewID; each ID
+// can be used once. An ID that cannot name spool files (1 to 64 of
+// [0-9A-Za-z._-], not starting with a dot; NewID's always can) or that is
+// already in the spool is refused with ErrBadID.
+func (q *Queue) EnqueueID(ctx context.Context, id string, from envelope.Path, rcpts []envelope.Path, msg io.Reader, opts *smtp.SendOptions) error {
+	if !validID(id) {
+		return fmt.Errorf("%w: %q", ErrBadID, id)
+	}
+	q.mu.Lock()
+	_, queued := q.entries[id]
+	q.mu.Unlock()
+	if queued || q.sp.exists(id) {
+		return fmt.Errorf("%w: %s is in the spool", ErrBadID, id)
+	}
+	e, err := q.store(ctx, id, from, rcpts, msg, opts)
+	if err != nil {
+		return err
+	}
+	q.emit(Event{Kind: EventEnqueued, ID: id})
+	q.add(e)
+	return nil
+}
+
+// store writes a message and its record to the spool under id (a new
+// one if empty) and returns its entry, which the scheduler does not know
+// of before add.
+func (q *Queue) store(ctx context.Context, id string, from envelope.Path, rcpts []envelope.Path, msg io.Reader, opts *smtp.SendOptions) (*entry, error) {
 	if len(rcpts) == 0 {
 		return nil, errors.New("queue: no recipients")
 	}
@@ -115,7 +149,10 @@ func (q *Queue) store(ctx context.Context, from envelope.Path, rcpts []envelope.
 		return nil, fmt.Errorf("queue: MAIL parameters: %w", err)
 	}
 	now := q.cfg.Now()
-	rec := &Record{ID: newID(now), Created: now, From: from, Mail: o.Mail}
+	if id == "" {
+		id = newID(now)
+	}
+	rec := &Record{ID: id, Created: now, From: from, Mail: o.Mail}
 	for i, p := range rcpts {
 		rr := RcptRecord{Path: p, State: StatePending, Next: now}
 		if i < len(o.Rcpt) {

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -406,4 +407,41 @@ func TestQueueSmarthost(t *testing.T) {
 			t.Fatalf("deferral %+v", e)
 		}
 	}
+}
+
+func TestQueueEnqueueID(t *testing.T) {
+	// A message named before it is queued keeps its name in the spool,
+	// the events and the delivery; names are used once and must be fit
+	// for file names.
+	s := startSink(t, nil)
+	w := newWorld(t, "dst.test. 60 IN MX 10 mx.dst.test.", "mx.dst.test. 60 IN A 127.0.0.2")
+	w.Map("127.0.0.2", s.Addr)
+	ev := newEvents()
+	cfg := baseConfig(t, w, ev)
+	q := runQueue(t, cfg)
+	ctx := context.Background()
+	from, to := mustPath(t, "<s@sender.test>"), []envelope.Path{mustPath(t, "<r@dst.test>")}
+	id := q.NewID()
+	if id == q.NewID() {
+		t.Fatal("NewID repeats itself")
+	}
+	if err := q.EnqueueID(ctx, id, from, to, strings.NewReader(testMessage("named")), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.EnqueueID(ctx, id, from, to, strings.NewReader(testMessage("again")), nil); !errors.Is(err, ErrBadID) {
+		t.Errorf("second use of %s: %v", id, err)
+	}
+	for _, bad := range []string{"", "../env/x", ".hidden", strings.Repeat("a", 65), "a b"} {
+		if err := q.EnqueueID(ctx, bad, from, to, strings.NewReader("x\r\n"), nil); !errors.Is(err, ErrBadID) {
+			t.Errorf("ID %q: %v", bad, err)
+		}
+	}
+	ev.Wait(t, "removal", removed(id))
+	if evs := ev.List(); eventIndex(evs, EventEnqueued, id, "") < 0 || eventIndex(evs, EventDelivered, id, "") < 0 {
+		t.Fatalf("events %v", evs)
+	}
+	if n := countIn(s.Messages(), "named@sender.test"); n != 1 || countIn(s.Messages(), "again@sender.test") != 0 {
+		t.Fatalf("%+v", s.Messages())
+	}
+	spoolEmpty(t, cfg.Dir)
 }

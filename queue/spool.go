@@ -49,11 +49,23 @@ func openSpool(dir string) (*spool, error) {
 
 func (s *spool) path(sub, id string) string { return filepath.Join(s.dir, sub, id) }
 
-// newID returns a queue ID that sorts by creation time.
+// newID returns a queue ID that sorts by creation time: 16 upper-case hex
+// digits of the time in nanoseconds, "-", and 10 lower-case hex digits of
+// randomness.
 func newID(now time.Time) string {
 	var r [5]byte
 	rand.Read(r[:])
 	return fmt.Sprintf("%016X", uint64(now.UnixNano())) + "-" + hex.EncodeToString(r[:])
+}
+
+// exists reports whether anything of message id is in the spool.
+func (s *spool) exists(id string) bool {
+	for _, sub := range []string{"msg", "env"} {
+		if _, err := os.Lstat(s.path(sub, id)); err == nil || !os.IsNotExist(err) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeMessage stores the message under id and returns its size.
