@@ -52,6 +52,7 @@ type smtpSession struct {
 	from   envelope.Path
 	params envelope.MailParams
 	rcpts  []rcpt
+	id     string // the queue ID of the message being received
 }
 
 // rcpt is an accepted recipient with its RCPT parameters.
@@ -108,10 +109,22 @@ func (ss *smtpSession) Rcpt(ctx context.Context, to envelope.Path, params *envel
 	return nil
 }
 
+// TraceID names the message by the queue ID it will have, before the
+// server writes its Received field: the field's id, the 250 reply and the
+// logs then agree, as Postfix's do.
+func (ss *smtpSession) TraceID(ctx context.Context) string {
+	ss.id = ss.s.queue.NewID()
+	return ss.id
+}
+
 // Data puts the message in the queue and answers 250 only once it is on
-// disk there (queue.Enqueue fsyncs).
+// disk there (queue.EnqueueID fsyncs).
 func (ss *smtpSession) Data(ctx context.Context, r io.Reader) error {
-	id, err := ss.s.accept(ctx, ss.from, ss.params, ss.rcpts, r)
+	id := ss.id
+	if id == "" {
+		id = ss.s.queue.NewID()
+	}
+	err := ss.s.accept(ctx, id, ss.from, ss.params, ss.rcpts, r)
 	if err != nil {
 		ss.s.log.Warn("message not accepted", "service", ss.role.String(), "conn", ss.conn.ID, "from", ss.from.String(), "err", err)
 		return err
@@ -122,7 +135,7 @@ func (ss *smtpSession) Data(ctx context.Context, r io.Reader) error {
 }
 
 func (ss *smtpSession) Reset(ctx context.Context) {
-	ss.from, ss.params, ss.rcpts = envelope.Path{}, envelope.MailParams{}, nil
+	ss.from, ss.params, ss.rcpts, ss.id = envelope.Path{}, envelope.MailParams{}, nil, ""
 }
 
 func (ss *smtpSession) Logout(ctx context.Context) error { return nil }

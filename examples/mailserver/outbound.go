@@ -100,18 +100,18 @@ func isLocalAddr(a netip.Addr) bool {
 	return false
 }
 
-// accept queues a message received over SMTP, keeping the MAIL and RCPT
-// parameters (DSN requests above all), and returns its queue ID once it
-// is on disk.
-func (s *server) accept(ctx context.Context, from envelope.Path, mp envelope.MailParams, rcpts []rcpt, r io.Reader) (string, error) {
+// accept queues a message received over SMTP under the queue ID id (from
+// queue.NewID), keeping the MAIL and RCPT parameters (DSN requests above
+// all), and returns once it is on disk.
+func (s *server) accept(ctx context.Context, id string, from envelope.Path, mp envelope.MailParams, rcpts []rcpt, r io.Reader) error {
 	paths := make([]envelope.Path, len(rcpts))
 	opts := &smtp.SendOptions{Mail: mp, Rcpt: make([]envelope.RcptParams, len(rcpts))}
 	for i, rc := range rcpts {
 		paths[i], opts.Rcpt[i] = rc.path, rc.params
 	}
-	id, err := s.queue.Enqueue(ctx, from, paths, r, opts)
+	err := s.queue.EnqueueID(ctx, id, from, paths, r, opts)
 	if errors.Is(err, queue.ErrMessageTooLarge) {
-		return "", envelope.ReplyMessageTooBig
+		return envelope.ReplyMessageTooBig
 	}
-	return id, err
+	return err
 }
