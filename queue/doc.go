@@ -80,7 +80,10 @@
 // # Observability
 //
 // Every event (enqueued, attempt, delivered, deferred, failed, bounce,
-// removed) goes to Config.Hook and, as one record, to Config.Logger.
+// removed) goes to Config.Hook and, as one record, to Config.Logger, with
+// the message's queue ID. A server that must name a message before it is
+// queued — in its Received field, written before the data arrives — takes
+// an ID from NewID and queues the message with EnqueueID.
 //
 // # Standards
 //
