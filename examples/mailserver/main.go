@@ -27,16 +27,18 @@
 //
 // The path of a message:
 //
-//	MUA ── submission, submissions ─▶ MSA ─┐
-//	other MTAs ──────── smtp ───────▶ MTA ─┼─▶ local queue ── LMTP ─▶ Maildir ─▶ IMAP, POP3
-//	                                       └─▶ outbound queue ── MX ─▶ remote MTA
+//	MUA ── submission, submissions ─▶ MSA ─┐                ┌─ LMTP ─▶ Maildir ─▶ IMAP, POP3
+//	other MTAs ──────── smtp ───────▶ MTA ─┴─▶ queue ────────┤  (local domains)
+//	                                                          └─ MX or smarthost ─▶ remote MTA
 //
 // The MTA accepts mail for local users and aliases from anyone and refuses
 // other recipients with 554 5.7.1 unless the client authenticated. The MSA
 // requires AUTH (after STARTTLS on submission) and lets users send only as
 // one of their addresses: their login, its +detail sub-addresses, and the
 // aliases that point at them. A message is acknowledged once it is on disk
-// in a queue. Local delivery resolves aliases and sub-addresses: mail for
+// in the queue, which routes each recipient on its own: local domains over
+// LMTP, others by MX or to the smarthost; bounces to a local sender are
+// delivered locally. Local delivery resolves aliases and sub-addresses: mail for
 // user+detail goes to the user's folder "detail" if it exists, else to
 // INBOX. On standard output it prints one line per listener,
 // "listening NAME ADDRESS (what it is)", and swaks and curl command lines
