@@ -11,7 +11,10 @@
 #   FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)
 #   FETCH 1:* (BODY.PEEK[])
 # PASSES times each (the first pass of a fresh mailbox builds caches, in
-# Dovecot as in mailstack; later ones use them) and messages/s are printed
+# Dovecot as in mailstack; later ones use them), then the first command
+# once more after examples/imapd is restarted (its memory empty, its
+# mailstack-cache files kept) and on a new Dovecot connection; messages/s
+# are printed
 # with the ratio mailstack/Dovecot, per second of elapsed time and per
 # second of CPU time the server used (read from /proc: on a shared machine
 # the steadier figure). The machine is noisy: only ratios from one run mean
@@ -163,12 +166,13 @@ stop_imapd() {
 	wait "$IMAPD_PID" 2>/dev/null || true
 }
 
-# fetch NAME PORT PIDS ITEMS: runs PASSES passes of FETCH 1:* ITEMS; sets
-# RATES to the messages per elapsed second of each pass and CPURATES to the
-# messages per CPU second the server (PIDS and their children) used.
+# fetch NAME PORT PIDS ITEMS [PASSES]: runs PASSES passes of FETCH 1:*
+# ITEMS; sets RATES to the messages per elapsed second of each pass and
+# CPURATES to the messages per CPU second the server (PIDS and their
+# children) used.
 fetch() {
 	local out
-	out=$(BENCH_PIDS=$3 "$work/client" fetch "127.0.0.1:$2" bench pass "$PASSES" "$4")
+	out=$(BENCH_PIDS=$3 "$work/client" fetch "127.0.0.1:$2" bench pass "${5:-$PASSES}" "$4")
 	echo "$1 $4:" >&2
 	echo "$out" | sed 's/^/  /' >&2
 	RATES=$(echo "$out" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } printf "%.0f ", v["msgs"] / v["secs"] }')
@@ -196,6 +200,15 @@ if [[ " $PHASES " == *" fetch "* ]]; then
 	rate[dovecot $BODY]=$RATES cpurate[dovecot $BODY]=$CPURATES
 	fetch mailstack "$mport" "$IMAPD_PID" "$BODY"
 	rate[mailstack $BODY]=$RATES cpurate[mailstack $BODY]=$CPURATES
+	stop_imapd
+	# A restarted examples/imapd has nothing in memory: its first pass
+	# reads the folder's mailstack-cache file, as a new Dovecot imap
+	# process (one per connection) reads dovecot.index.cache.
+	start_imapd "$mport"
+	fetch mailstack "$mport" "$IMAPD_PID" "$META" 1
+	rate[restart mailstack]=$RATES cpurate[restart mailstack]=$CPURATES
+	fetch dovecot "$dport" "$DOVECOT_PID" "$META" 1
+	rate[restart dovecot]=$RATES cpurate[restart dovecot]=$CPURATES
 	stop_imapd
 fi
 
@@ -273,6 +286,14 @@ if [[ " $PHASES " == *" fetch "* ]]; then
 	for items in "$META" "$BODY"; do table "$items" rate; done
 	echo "Messages per CPU second used by the server (steadier on a busy machine):"
 	for items in "$META" "$BODY"; do table "$items" cpurate; done
+	echo "$META after a restart of examples/imapd (a new Dovecot process), messages/s:"
+	for kind in rate cpurate; do
+		m=${rate[restart mailstack]} d=${rate[restart dovecot]}
+		[ $kind = cpurate ] && m=${cpurate[restart mailstack]} d=${cpurate[restart dovecot]}
+		printf '  per %-7s mailstack %8s  dovecot %8s  ratio %6.2fx\n' \
+			"$([ $kind = rate ] && echo second || echo 'CPU s')" "$m" "$d" \
+			"$(awk -v a="$m" -v b="$d" 'BEGIN { print (b > 0 ? a / b : 0) }')"
+	done
 fi
 if [[ " $PHASES " == *" rss "* ]]; then
 	echo "Idle authenticated sessions (LOGIN + SELECT INBOX) on examples/imapd, RSS per session:"

@@ -62,9 +62,10 @@ type msgCache struct {
 	off     int64  // bytes of the file indexed
 	size    int64  // bytes of the file when last checked
 	index   map[store.UID]cacheLoc
-	live    int64  // bytes of the indexed file records
-	pending []byte // records not written yet
-	corrupt bool   // the file holds a bad record: rewrite it
+	live    int64       // bytes of the indexed file records
+	pending []byte      // records not written yet
+	pendIDs []store.UID // their UIDs, in order
+	corrupt bool        // the file holds a bad record: rewrite it
 	checked time.Time
 	used    time.Time
 	timer   *time.Timer
@@ -93,8 +94,7 @@ func (mb *mailbox) CachePut(ctx context.Context, uidValidity uint32, uid store.U
 func (c *msgCache) get(v uint32, uid store.UID) []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.touch()
-	c.sync(false)
+	c.sync(c.touch(), false)
 	if v != c.v {
 		return nil
 	}
@@ -122,12 +122,11 @@ func (c *msgCache) put(v uint32, uid store.UID, data []byte) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.touch()
-	c.sync(false)
+	c.sync(c.touch(), false)
 	if v != c.v {
 		// A new UIDVALIDITY: every entry is void; the next flush
 		// rewrites the file.
-		c.v, c.index, c.live, c.pending = v, map[store.UID]cacheLoc{}, 0, nil
+		c.v, c.index, c.live, c.pending, c.pendIDs = v, map[store.UID]cacheLoc{}, 0, nil, nil
 	}
 	rec := int64(recHeader + len(data))
 	if c.live+int64(len(c.pending))+rec > c.limit {
@@ -137,19 +136,24 @@ func (c *msgCache) put(v uint32, uid store.UID, data []byte) error {
 		c.live -= recHeader + int64(old.n)
 	}
 	c.index[uid] = cacheLoc{off: int64(len(c.pending)), n: uint32(len(data)), pending: true}
+	if c.pending == nil {
+		c.pending = make([]byte, 0, cacheFlushSize+recHeader+MaxCacheEntry/16)
+	}
 	c.pending = appendRecord(c.pending, uid, data)
+	c.pendIDs = append(c.pendIDs, uid)
 	if len(c.pending) >= cacheFlushSize {
 		return c.flush()
 	}
 	return nil
 }
 
-// touch records a use and makes sure the timer runs.
-func (c *msgCache) touch() {
+// touch records a use, makes sure the timer runs, and returns the time.
+func (c *msgCache) touch() time.Time {
 	c.used = time.Now()
 	if c.timer == nil {
 		c.timer = time.AfterFunc(cacheDelay, c.tick)
 	}
+	return c.used
 }
 
 // tick writes what waits and, once the cache is unused for cacheIdle,
@@ -160,7 +164,7 @@ func (c *msgCache) tick() {
 	c.flush()
 	if len(c.pending) == 0 && time.Since(c.used) > cacheIdle {
 		c.closeFile()
-		c.timer = nil
+		c.timer, c.pending, c.pendIDs = nil, nil, nil
 		return
 	}
 	c.timer.Reset(cacheDelay)
@@ -169,8 +173,7 @@ func (c *msgCache) tick() {
 // sync brings the index up to date with the file: once per cacheDelay
 // unless forced, since another process may have appended to it or
 // replaced it. Errors leave the cache empty: it is only a cache.
-func (c *msgCache) sync(force bool) {
-	now := time.Now()
+func (c *msgCache) sync(now time.Time, force bool) {
 	if !force && now.Sub(c.checked) < cacheDelay {
 		return
 	}
@@ -217,7 +220,7 @@ func (c *msgCache) flush() error {
 	if len(c.pending) == 0 && !c.corrupt {
 		return nil
 	}
-	c.sync(true)
+	c.sync(time.Now(), true)
 	if c.fd < 0 || c.corrupt || c.fileV != c.v || c.off < c.size {
 		// Missing, damaged, of another UIDVALIDITY, or ending in a
 		// record cut short: a writer that died, since O_APPEND writes
@@ -225,18 +228,27 @@ func (c *msgCache) flush() error {
 		// bury ours behind it.
 		return c.compact()
 	}
-	for u, loc := range c.index {
-		if loc.pending {
-			delete(c.index, u)
-		}
-	}
+	at := c.off
 	_, err := writeAll(c.fd, c.pending)
-	c.pending = nil
-	if err != nil {
-		c.closeFile()
-		return err
+	var st syscall.Stat_t
+	if err == nil && syscall.Fstat(c.fd, &st) == nil && st.Size == at+int64(len(c.pending)) {
+		// Nobody else appended meanwhile: ours are at at.
+		for _, u := range c.pendIDs {
+			if loc, ok := c.index[u]; ok && loc.pending {
+				loc.off, loc.pending = loc.off+at, false
+				c.index[u] = loc
+				c.live += recHeader + int64(loc.n)
+			}
+		}
+		c.off, c.size, c.pending, c.pendIDs = st.Size, st.Size, c.pending[:0], c.pendIDs[:0]
+	} else {
+		c.dropPending()
+		if err != nil {
+			c.closeFile()
+			return err
+		}
+		c.sync(time.Now(), true) // index what was written, ours and others'
 	}
-	c.sync(true) // index what was written, ours and others'
 	if c.off > c.limit || c.off > 2*c.live+(1<<20) {
 		return c.compact() // superseded entries and expunged UIDs
 	}

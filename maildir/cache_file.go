@@ -232,16 +232,16 @@ func (c *msgCache) compact() error {
 	}
 	c.closeFile()
 	c.fd, c.ino, c.off, c.size, c.fileV, c.live = fd, st.Ino, st.Size, st.Size, c.v, live
-	c.index, c.pending = index, nil
+	c.index, c.pending, c.pendIDs = index, nil, nil
 	return nil
 }
 
 // dropPending forgets the entries not written.
 func (c *msgCache) dropPending() {
-	for u, loc := range c.index {
-		if loc.pending {
+	for _, u := range c.pendIDs {
+		if loc, ok := c.index[u]; ok && loc.pending {
 			delete(c.index, u)
 		}
 	}
-	c.pending = nil
+	c.pending, c.pendIDs = nil, nil
 }

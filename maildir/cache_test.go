@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailstack/mailstack/store"
 )
@@ -92,7 +93,7 @@ func TestCacheRoundTrip(t *testing.T) {
 	other.CachePut(ctx, v, uids[0], []byte("from the other"))
 	flushCache(t, other)
 	mb.f.cache.mu.Lock()
-	mb.f.cache.sync(true)
+	mb.f.cache.sync(time.Now(), true)
 	mb.f.cache.mu.Unlock()
 	if got := mb.CacheGet(ctx, v, uids[0]); string(got) != "from the other" {
 		t.Errorf("other process's entry: %q", got)
@@ -259,5 +260,30 @@ func TestCacheDisabled(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, CacheName)); !os.IsNotExist(err) {
 		t.Errorf("cache file written: %v", err)
+	}
+}
+
+// Two writers (processes) append to one file: each finds its own entries
+// and the other's, wherever its write landed.
+func TestCacheTwoWriters(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, v, uids := cacheBox(t, dir, 4, nil)
+	b, _, _ := cacheBox(t, dir, 4, nil)
+	a.CachePut(ctx, v, uids[0], []byte("a0"))
+	flushCache(t, a) // the file exists
+	a.CachePut(ctx, v, uids[1], []byte("a1"))
+	b.CachePut(ctx, v, uids[2], []byte("b2"))
+	flushCache(t, b) // lands where a expects its own
+	flushCache(t, a)
+	for _, c := range []*mailbox{a, b} {
+		c.f.cache.mu.Lock()
+		c.f.cache.sync(time.Now(), true)
+		c.f.cache.mu.Unlock()
+		for i, want := range []string{"a0", "a1", "b2"} {
+			if got := c.CacheGet(ctx, v, uids[i]); string(got) != want {
+				t.Errorf("UID %d: %q, want %q", uids[i], got, want)
+			}
+		}
 	}
 }
