@@ -196,7 +196,9 @@ func refSplit(data []byte, format Format) ([][]byte, error) {
 }
 
 // FuzzSplitReference: the streaming Reader, whatever its buffering and
-// fast paths, splits like refSplit, read with any size of Read.
+// fast paths, splits like refSplit, read with any size of Read, or written
+// out through WriteTo (io.Copy) from an input that arrives in pieces of
+// any size; each message's Offset and FromLine name its From_ line.
 func FuzzSplitReference(f *testing.F) {
 	for _, s := range []string{
 		"From a\n\nFrom b\n\n",
@@ -215,36 +217,75 @@ func FuzzSplitReference(f *testing.F) {
 		}
 		fm := []Format{MboxRD, MboxO}[format%2]
 		want, wantErr := refSplit(data, fm)
-		rd := NewReader(struct{ io.Reader }{bytes.NewReader(data)}, &ReaderOptions{Format: fm})
-		p := make([]byte, 1+int(readSize)%70000)
-		for i := 0; ; i++ {
-			m, err := rd.Next()
-			if err != nil {
-				if i != len(want) || (i == 0 && err != wantErr) {
-					t.Fatalf("Next %d: %v; reference has %d messages, %v", i, err, len(want), wantErr)
-				}
-				return
+		size := 1 + int(readSize)%70000
+		for _, writeTo := range []bool{false, true} {
+			var in io.Reader = struct{ io.Reader }{bytes.NewReader(data)}
+			if writeTo {
+				in = &pieceReader{data: data, n: size}
 			}
-			var got []byte
-			for {
-				n, err := m.Body.Read(p)
-				got = append(got, p[:n]...)
-				if err == io.EOF {
+			rd := NewReader(in, &ReaderOptions{Format: fm})
+			p := make([]byte, size)
+			for i := 0; ; i++ {
+				m, err := rd.Next()
+				if err != nil {
+					if i != len(want) || (i == 0 && err != wantErr) {
+						t.Fatalf("Next %d: %v; reference has %d messages, %v", i, err, len(want), wantErr)
+					}
 					break
 				}
+				if !bytes.HasPrefix(data[m.Offset:], []byte("From "+m.FromLine)) {
+					t.Fatalf("message %d: From_ line %q not at offset %d", i, m.FromLine, m.Offset)
+				}
+				got, err := readBody(m.Body, p, writeTo)
 				if err != nil {
 					t.Fatal(err)
 				}
-			}
-			if i >= len(want) || !bytes.Equal(got, want[i]) {
-				var w []byte
-				if i < len(want) {
-					w = want[i]
+				if i >= len(want) || !bytes.Equal(got, want[i]) {
+					var w []byte
+					if i < len(want) {
+						w = want[i]
+					}
+					t.Fatalf("message %d (WriteTo %v): %q, reference %q", i, writeTo, got, w)
 				}
-				t.Fatalf("message %d: %q, reference %q", i, got, w)
 			}
 		}
 	})
+}
+
+// readBody reads a message body through io.Copy (so its WriteTo) or with
+// Reads into p.
+func readBody(body io.Reader, p []byte, writeTo bool) ([]byte, error) {
+	if writeTo {
+		var buf bytes.Buffer
+		_, err := io.Copy(&buf, body)
+		return buf.Bytes(), err
+	}
+	var got []byte
+	for {
+		n, err := body.Read(p)
+		got = append(got, p[:n]...)
+		if err == io.EOF {
+			return got, nil
+		}
+		if err != nil {
+			return got, err
+		}
+	}
+}
+
+// pieceReader returns data n bytes a Read at most.
+type pieceReader struct {
+	data []byte
+	n    int
+}
+
+func (r *pieceReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	c := copy(p[:min(len(p), r.n)], r.data)
+	r.data = r.data[c:]
+	return c, nil
 }
 
 // FuzzFromDate: the asctime fast path of From_ line dates (RFC 4155 §2)

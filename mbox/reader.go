@@ -63,13 +63,14 @@ const bufSize = 64 << 10
 // Reader splits an mbox into messages, streaming each. It never holds more
 // than one buffer (64 KiB) of input, however long the lines.
 type Reader struct {
-	br      *bufio.Reader
+	br      *inbuf
 	ra      io.ReaderAt // for Content-Length checks; nil if the input is not one
 	format  Format
-	off     int64  // input offset of the next unread byte
-	next    []byte // the From_ line of the next message, nil if not read
+	off     int64 // input offset of the next unread byte
+	hasNext bool  // the From_ line of the next message has been read
+	next    string
 	nextAt  int64
-	nextBuf []byte
+	strs    strings.Builder // the block From_ lines are copied into (see str)
 	msg     Message
 	body    body
 	cur     *body
@@ -80,7 +81,7 @@ type Reader struct {
 // *os.File), Content-Length headers of MboxCL and MboxCL2 are checked and
 // honoured; otherwise messages are split on From_ lines only.
 func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
-	rd := &Reader{br: bufio.NewReaderSize(r, bufSize)}
+	rd := &Reader{br: newInbuf(r, bufSize)}
 	if opts != nil {
 		rd.format = opts.Format
 	}
@@ -101,10 +102,34 @@ func (r *Reader) readLine() (line []byte, full bool, err error) {
 	return line, err == nil, err
 }
 
-// setNext keeps the From_ line of the next message, found at offset at.
+// setNext keeps the From_ line of the next message, found at offset at,
+// without "From " and its line end.
 func (r *Reader) setNext(line []byte, at int64) {
-	r.nextBuf = append(r.nextBuf[:0], line...)
-	r.next, r.nextAt = r.nextBuf, at
+	line = line[len("From "):]
+	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
+		line = line[:len(line)-1]
+	}
+	r.next, r.nextAt, r.hasNext = r.str(line), at, true
+}
+
+// strBlock is the size of the blocks that str copies From_ lines into.
+const strBlock = 4 << 10
+
+// str returns b as a string. Short ones are copied into a block shared
+// with the From_ lines of the messages around, which costs one allocation
+// for dozens of messages instead of one each. A strings.Builder only ever
+// appends, so the strings cut from it never change.
+func (r *Reader) str(b []byte) string {
+	if len(b) == 0 || len(b) > strBlock/16 {
+		return string(b)
+	}
+	if r.strs.Cap()-r.strs.Len() < len(b) {
+		r.strs = strings.Builder{}
+		r.strs.Grow(strBlock)
+	}
+	i := r.strs.Len()
+	r.strs.Write(b)
+	return r.strs.String()[i:]
 }
 
 // Next advances to the next message. It returns io.EOF after the last.
@@ -113,14 +138,16 @@ func (r *Reader) Next() (*Message, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	if r.cur != nil {
-		if _, err := io.Copy(io.Discard, r.cur); err != nil {
-			r.err = err
-			return nil, err
+	if c := r.cur; c != nil {
+		if !c.done || len(c.pending) > 0 {
+			if _, err := io.Copy(io.Discard, c); err != nil {
+				r.err = err
+				return nil, err
+			}
 		}
 		r.cur = nil
 	}
-	if r.next == nil {
+	if !r.hasNext {
 		if err := r.first(); err != nil {
 			r.err = err
 			return nil, err
@@ -129,12 +156,15 @@ func (r *Reader) Next() (*Message, error) {
 	// The Message and its body are reused: both are valid only until
 	// the next call, and allocating them for each message costs more
 	// than splitting it.
-	pb, bb := r.body.pendBuf, r.body.blankBuf
-	r.body = body{r: r, atStart: true, header: r.ra != nil, clen: -1, counted: -1, pendBuf: pb[:0], blankBuf: bb[:0]}
-	r.msg = Message{FromLine: string(bytes.TrimRight(r.next[5:], "\r\n")), Offset: r.nextAt, Body: &r.body}
+	b := &r.body
+	b.r, b.pending, b.blank = r, nil, nil
+	b.pendBuf, b.blankBuf = b.pendBuf[:0], b.blankBuf[:0]
+	b.atStart, b.header, b.clen, b.counted, b.done = true, r.ra != nil, -1, -1, false
+	b.plain, b.act, b.sepLen, b.lineLen = 0, actNone, 0, 0
 	m := &r.msg
+	m.FromLine, m.Offset, m.Body = r.next, r.nextAt, b
 	m.Sender, m.Date = parseFromLine(m.FromLine)
-	r.next = nil
+	r.hasNext = false
 	r.cur = &r.body
 	return m, nil
 }
@@ -190,30 +220,73 @@ func parseANSIC(s string) (time.Time, bool) {
 	if len(s) != 24 || s[3] != ' ' || s[7] != ' ' || s[10] != ' ' || s[13] != ':' || s[16] != ':' || s[19] != ' ' {
 		return time.Time{}, false
 	}
-	month := strings.Index("JanFebMarAprMayJunJulAugSepOctNovDec", s[4:7])
-	if month < 0 || month%3 != 0 || strings.Index("SunMonTueWedThuFriSat", s[:3])%3 != 0 {
+	m := monthOf(s[4:7])
+	if m == 0 || !isWeekday(s[:3]) {
 		return time.Time{}, false
 	}
-	num := func(f string, padded bool) int {
-		n := 0
-		for i := 0; i < len(f); i++ {
-			c := f[i]
-			if c == ' ' && i == 0 && padded {
-				continue // the day's padding
-			}
-			if c < '0' || c > '9' {
-				return -1
-			}
-			n = n*10 + int(c-'0')
-		}
-		return n
+	day := digits2(s[8], s[9]) // "_2" takes "02" too
+	if s[8] == ' ' {
+		day = digits2('0', s[9])
 	}
-	day, hh, mm, ss, year := num(s[8:10], true), num(s[11:13], false), num(s[14:16], false), num(s[17:19], false), num(s[20:24], false)
-	m := time.Month(month/3 + 1)
+	hh, mm, ss := digits2(s[11], s[12]), digits2(s[14], s[15]), digits2(s[17], s[18])
+	year := digits2(s[20], s[21]) * 100
+	if y := digits2(s[22], s[23]); y < 0 || year < 0 {
+		year = -1
+	} else {
+		year += y
+	}
 	if day < 1 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59 || year < 0 || day > daysIn(m, year) {
 		return time.Time{}, false
 	}
 	return time.Unix(unixDays(year, m, day)*86400+int64(hh*3600+mm*60+ss), 0).UTC(), true
+}
+
+// digits2 returns the value of two decimal digits, or -1 if they are not.
+func digits2(a, b byte) int {
+	if a-'0' > 9 || b-'0' > 9 {
+		return -1
+	}
+	return int(a-'0')*10 + int(b-'0')
+}
+
+// monthOf returns the month of its English abbreviation (as asctime
+// writes it), 0 if none.
+func monthOf(s string) time.Month {
+	switch s {
+	case "Jan":
+		return time.January
+	case "Feb":
+		return time.February
+	case "Mar":
+		return time.March
+	case "Apr":
+		return time.April
+	case "May":
+		return time.May
+	case "Jun":
+		return time.June
+	case "Jul":
+		return time.July
+	case "Aug":
+		return time.August
+	case "Sep":
+		return time.September
+	case "Oct":
+		return time.October
+	case "Nov":
+		return time.November
+	case "Dec":
+		return time.December
+	}
+	return 0
+}
+
+func isWeekday(s string) bool {
+	switch s {
+	case "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat":
+		return true
+	}
+	return false
 }
 
 // unixDays returns the days from 1970-01-01 to the date (proleptic
@@ -246,7 +319,8 @@ func daysIn(m time.Month, year int) int {
 	return 31
 }
 
-// body is the streaming reader of one message.
+// body is the streaming reader of one message. Reader.Next resets each
+// field for the next message.
 type body struct {
 	r        *Reader
 	pending  []byte // bytes ready to return
@@ -259,11 +333,13 @@ type body struct {
 	counted  int64 // bytes left in Content-Length mode, -1 if not in it
 	done     bool
 
-	// The scanner's decision (see scan): plain bytes to copy out, then
-	// act on the sepLen bytes after them.
-	plain  int
-	act    action
-	sepLen int
+	// The scanner's decision (see chunk): plain bytes to copy out, then
+	// act on the bytes after them: a '>' to drop, or a separator's blank
+	// line (sepLen) and the next From_ line (lineLen, 0 at the end).
+	plain   int
+	act     action
+	sepLen  int
+	lineLen int
 }
 
 func (b *body) Read(p []byte) (int, error) {

@@ -6,9 +6,10 @@ import (
 )
 
 // The body scanner works on the Reader's buffer a window at a time rather
-// than a line at a time: bytes.Index finds the next "From " in the window
-// and only there does it look at the line around it. Everything before
-// the first point that needs a decision is copied out in one piece.
+// than a line at a time: bytes.IndexByte finds the next 'F' in the window
+// and only at a "From " does it look at the line around it. Everything
+// before the first point that needs a decision is handed out in one piece,
+// together with the '>' or the separator and next From_ line after it.
 //
 // A decision is needed at a line that starts with ">*From " (mboxrd drops
 // one '>'), at a "From " line after a blank line (the separator, RFC 4155
@@ -28,15 +29,22 @@ const (
 
 // decide looks at window w, whose first byte starts a line if atStart, and
 // returns how many bytes from its start are plain body bytes, and what
-// comes after them. eof says no bytes follow w.
-func (b *body) decide(w []byte, atStart, eof bool) (plain int, act action, sepLen int) {
+// comes after them: for a separator, the length of its blank line and of
+// the whole From_ line after it (0 at the end of the input). eof says no
+// bytes follow w.
+func (b *body) decide(w []byte, atStart, eof bool) (plain int, act action, sepLen, lineLen int) {
 	for i := 0; ; {
-		k := bytes.Index(w[i:], fromPrefix)
+		// IndexByte rather than bytes.Index: the same search without
+		// the setup cost, which is paid several times a message.
+		k := bytes.IndexByte(w[i:], 'F')
 		if k < 0 {
 			break
 		}
 		k += i
-		i = k + len(fromPrefix)
+		i = k + 1
+		if len(w)-k < len(fromPrefix) || w[k+1] != 'r' || w[k+2] != 'o' || w[k+3] != 'm' || w[k+4] != ' ' {
+			continue // not "From "; compared inline, as bytes.HasPrefix costs a call
+		}
 		j := k // start of the line, before any '>'
 		for j > 0 && w[j-1] == '>' {
 			j--
@@ -46,7 +54,7 @@ func (b *body) decide(w []byte, atStart, eof bool) (plain int, act action, sepLe
 		}
 		if j < k {
 			if b.r.format == MboxRD {
-				return j, actQuote, 0
+				return j, actQuote, 0, 0
 			}
 			continue
 		}
@@ -57,35 +65,35 @@ func (b *body) decide(w []byte, atStart, eof bool) (plain int, act action, sepLe
 		// RFC 4155 §2: a From_ line after a blank line starts the next
 		// message, if the line is whole (a piece of a line longer than
 		// the buffer never is).
-		if bytes.IndexByte(w[k:], '\n') >= 0 {
-			return j - bl, actSeparator, bl
+		if n := bytes.IndexByte(w[k:], '\n'); n >= 0 {
+			return j - bl, actSeparator, bl, n + 1
 		}
 		if eof || len(w) == bufSize {
 			continue
 		}
-		return j - bl, actNone, 0
+		return j - bl, actNone, 0, 0
 	}
 	if eof {
 		// A blank line at the very end is the separator's.
 		if n := len(w) - blankBefore(w, len(w), atStart); n < len(w) || len(w) == 0 {
-			return n, actSeparator, len(w) - n
+			return n, actSeparator, len(w) - n, 0
 		}
-		return len(w), actPlain, 0
+		return len(w), actPlain, 0, 0
 	}
 	// Hold back the last line if it is incomplete and could still turn
 	// out to need a decision, and a blank line just before it.
 	end := bytes.LastIndexByte(w, '\n') + 1
 	if end == 0 && !atStart {
-		return len(w), actPlain, 0 // the rest of a line begun before
+		return len(w), actPlain, 0, 0 // the rest of a line begun before
 	}
 	if !mayBecomeSpecial(w[end:]) {
-		return len(w), actPlain, 0
+		return len(w), actPlain, 0, 0
 	}
 	end -= blankBefore(w, end, atStart)
 	if end == 0 && len(w) == bufSize {
-		return len(w), actPlain, 0 // cannot see further: take it as it is
+		return len(w), actPlain, 0, 0 // cannot see further: take it as it is
 	}
-	return end, actNone, 0
+	return end, actNone, 0, 0
 }
 
 var fromPrefix = []byte("From ")
@@ -123,61 +131,95 @@ func mayBecomeSpecial(l []byte) bool {
 // the header needs no more looking at (see body.Read).
 func (b *body) scan(p []byte) (int, error) {
 	chunk, err := b.chunk(len(p))
-	return copy(p, chunk), err
+	if len(chunk) > 0 {
+		// The end of the body, if reached, is for the next call: done
+		// is set.
+		return copy(p, chunk), nil
+	}
+	return 0, err
 }
 
 // chunk returns the next run of at most limit plain body bytes, consumed
 // already: a slice of the Reader's buffer, valid until the next read.
-// At the end of the body it returns io.EOF.
+// With the last run, or alone, it returns io.EOF at the end of the body.
 func (b *body) chunk(limit int) ([]byte, error) {
-	r := b.r
 	for {
-		if b.plain > 0 {
-			w, _ := r.br.Peek(min(b.plain, limit))
-			r.br.Discard(len(w))
-			r.off += int64(len(w))
-			b.plain -= len(w)
-			b.atStart = w[len(w)-1] == '\n'
-			return w, nil
-		}
-		switch b.act {
-		case actQuote:
-			r.br.Discard(1) // RFC 4155 mboxrd: one '>' less
-			r.off++
-			b.atStart, b.act = false, actNone
-			continue
-		case actSeparator:
-			r.br.Discard(b.sepLen)
-			r.off += int64(b.sepLen)
-			b.done = true
-			return nil, b.readNextFrom()
-		}
-		w, err := r.br.Peek(max(r.br.Buffered(), 1))
-		eof := err == io.EOF
-		if err != nil && !eof {
-			return nil, err
-		}
-		if len(w) == 0 {
-			b.done = true
-			return nil, io.EOF
-		}
-		plain, act, sepLen := b.decide(w, b.atStart, eof)
-		if plain == 0 && act == actNone {
-			// Undecided: the bytes after w are needed.
-			more, err := r.br.Peek(len(w) + 1)
-			if err == io.EOF && len(more) == len(w) {
-				plain, act, sepLen = b.decide(w, b.atStart, true)
-			} else if err != nil && err != io.EOF {
+		if b.plain == 0 && b.act == actNone {
+			if err := b.decideNext(); err != nil {
 				return nil, err
-			} else {
-				continue
+			}
+			continue
+		}
+		// The run and what ends it are in the buffer (decide saw them
+		// there): take both at once, so a message costs few rounds.
+		r := b.r
+		n := min(b.plain, limit)
+		b.plain -= n
+		extra, act := 0, actNone
+		if b.plain == 0 {
+			act, b.act = b.act, actNone
+			switch act {
+			case actQuote:
+				extra = 1 // RFC 4155 mboxrd: one '>' less
+			case actSeparator:
+				extra = b.sepLen + b.lineLen
 			}
 		}
-		if act == actPlain {
-			plain, act = len(w), actNone
+		buf := r.br.take(n + extra)
+		at := r.off
+		r.off += int64(len(buf))
+		run := buf[:n]
+		switch {
+		case act == actSeparator:
+			b.done = true
+			if b.lineLen > 0 {
+				r.setNext(buf[n+b.sepLen:], at+int64(n+b.sepLen))
+			}
+			return run, io.EOF
+		case act == actQuote:
+			b.atStart = false
+		case n > 0:
+			b.atStart = run[n-1] == '\n'
 		}
-		b.plain, b.act, b.sepLen = plain, act, sepLen
+		if n > 0 {
+			return run, nil
+		}
 	}
+}
+
+// decideNext looks at the buffer (reading more if it must) and sets the
+// run of plain bytes and what follows it.
+func (b *body) decideNext() error {
+	r := b.r
+	w, err := r.br.unread(), error(nil)
+	if len(w) == 0 {
+		w, err = r.br.Peek(1)
+	}
+	eof := err == io.EOF
+	if err != nil && !eof {
+		return err
+	}
+	if len(w) == 0 {
+		b.done = true
+		return io.EOF
+	}
+	plain, act, sepLen, lineLen := b.decide(w, b.atStart, eof)
+	if plain == 0 && act == actNone {
+		// Undecided: the bytes after w are needed.
+		more, err := r.br.Peek(len(w) + 1)
+		if err == io.EOF && len(more) == len(w) {
+			plain, act, sepLen, lineLen = b.decide(w, b.atStart, true)
+		} else if err != nil && err != io.EOF {
+			return err
+		} else {
+			return nil // decide again on the longer window
+		}
+	}
+	if act == actPlain {
+		plain, act = len(w), actNone
+	}
+	b.plain, b.act, b.sepLen, b.lineLen = plain, act, sepLen, lineLen
+	return nil
 }
 
 // WriteTo writes the rest of the body to w straight from the Reader's
@@ -225,19 +267,4 @@ func (b *body) WriteTo(w io.Writer) (int64, error) {
 			return total, err
 		}
 	}
-}
-
-// readNextFrom reads the From_ line that starts the next message, if any,
-// and ends this message's body.
-func (b *body) readNextFrom() error {
-	r := b.r
-	at := r.off
-	line, _, err := r.readLine()
-	if err != nil && err != io.EOF {
-		return err
-	}
-	if len(line) > 0 {
-		r.setNext(line, at)
-	}
-	return io.EOF
 }
