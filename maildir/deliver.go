@@ -50,17 +50,21 @@ func Deliver(ctx context.Context, dir string, r io.Reader, opts *DeliverOptions)
 	if err := ensureMaildirOnce(dir); err != nil {
 		return "", err
 	}
-	tmp, base, err := writeTemp(ctx, dir, hostname(o.Hostname), r, o.MaxSize)
+	// Count the CRLF size on the way through, so the name carries ",W="
+	// as Dovecot's do and readers need not open the file to learn it.
+	vr := &vsizeReader{r: r}
+	tmp, base, err := writeTemp(ctx, dir, hostname(o.Hostname), vr, o.MaxSize)
 	if errors.Is(err, os.ErrNotExist) {
 		// Removed since it was made (r is not read yet): make it again.
 		ensured.Delete(dir)
 		if err = ensureMaildirOnce(dir); err == nil {
-			tmp, base, err = writeTemp(ctx, dir, hostname(o.Hostname), r, o.MaxSize)
+			tmp, base, err = writeTemp(ctx, dir, hostname(o.Hostname), vr, o.MaxSize)
 		}
 	}
 	if err != nil {
 		return "", err
 	}
+	base += vr.field()
 	name, err := linkUnique(tmp, filepath.Join(dir, "new"), base, "")
 	if err != nil {
 		ensured.Delete(dir)
