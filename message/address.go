@@ -144,7 +144,7 @@ func isAtext(c byte) bool {
 // next comma and reported as a *SyntaxError after the others are returned.
 func ParseAddressList(s string) ([]Address, error) {
 	p := addrParser{s: s}
-	var list []Address
+	var list []Address // nil when empty: ENVELOPE then looks at a later field
 	var firstErr error
 	for {
 		p.skipCFWS()
@@ -164,6 +164,10 @@ func ParseAddressList(s string) ([]Address, error) {
 			p.i = start
 			p.skipTo(',')
 			continue
+		}
+		if list == nil {
+			// One allocation for the usual list; quoted commas only overestimate.
+			list = make([]Address, 0, min(strings.Count(s[start:], ",")+1, 64))
 		}
 		list = append(list, a)
 		p.skipCFWS()
@@ -196,6 +200,7 @@ type addrParser struct {
 	s       string
 	i       int
 	comment string // text of the last comment skipped
+	ws      []word // scratch of words
 }
 
 func (p *addrParser) eof() bool  { return p.i >= len(p.s) }
@@ -309,6 +314,11 @@ func unescape(s string) string {
 // quoted-pairs resolved; an unterminated one runs to the end.
 func unquote(q string) string {
 	q = strings.TrimPrefix(q, "\"")
+	if i := strings.IndexAny(q, "\\\"\r\n"); i < 0 {
+		return q
+	} else if q[i] == '"' {
+		return q[:i] // nothing to resolve: a slice, no copy
+	}
 	var b strings.Builder
 	for i := 0; i < len(q); i++ {
 		switch c := q[i]; c {

@@ -11,11 +11,13 @@ type word struct {
 // words reads the run of atoms, quoted strings and dots that starts a
 // phrase or a local part (RFC 5322 §3.2.5, obs-phrase and obs-local-part of
 // §4.1 and §4.4), skipping CFWS between them.
+// The slice is p's scratch, valid until the next call.
 func (p *addrParser) words() []word {
-	var ws []word
+	ws := p.ws[:0]
 	for {
 		p.skipCFWS()
 		if p.eof() {
+			p.ws = ws
 			return ws
 		}
 		switch c := p.peek(); {
@@ -27,6 +29,7 @@ func (p *addrParser) words() []word {
 		case isAtext(c):
 			ws = append(ws, word{raw: p.atom()})
 		default:
+			p.ws = ws
 			return ws
 		}
 	}
@@ -35,7 +38,10 @@ func (p *addrParser) words() []word {
 // phrase joins words into a display name: one space between words, quotes
 // removed, "." attached to the word before it.
 func phrase(ws []word) string {
-	if len(ws) == 1 && !ws[0].quoted {
+	if len(ws) == 1 {
+		if ws[0].quoted {
+			return unquote(ws[0].raw)
+		}
 		return ws[0].raw
 	}
 	var b strings.Builder
@@ -86,7 +92,7 @@ func (p *addrParser) address(allowGroup bool) (Address, error) {
 	switch p.peek() {
 	case '<':
 		a.RawName = phrase(ws)
-		a.Name = DecodeText([]byte(a.RawName))
+		a.Name = decodeTextString(a.RawName)
 		return a, p.angleAddr(&a)
 	case ':':
 		if !allowGroup {
@@ -94,7 +100,7 @@ func (p *addrParser) address(allowGroup bool) (Address, error) {
 		}
 		a.IsGroup = true
 		a.RawName = phrase(ws)
-		a.Name = DecodeText([]byte(a.RawName))
+		a.Name = decodeTextString(a.RawName)
 		p.i++
 		return a, p.groupMembers(&a)
 	case '@':
@@ -120,7 +126,7 @@ func (p *addrParser) address(allowGroup bool) (Address, error) {
 func (p *addrParser) nameFromComment(a *Address) {
 	if a.RawName == "" && p.comment != "" {
 		a.RawName = p.comment
-		a.Name = DecodeText([]byte(p.comment))
+		a.Name = decodeTextString(p.comment)
 	}
 }
 
@@ -199,27 +205,48 @@ func (p *addrParser) domain() string {
 		}
 		return p.s[start:p.i]
 	}
-	var parts []string
+	// The labels are usually adjacent, and the domain is then a slice of
+	// the input; CFWS between them (RFC 5322 §4.4) needs a copy.
+	start, end := -1, -1
+	var b strings.Builder
+	split := false
 	for {
 		p.skipCFWS()
 		if p.eof() {
 			break
 		}
-		c := p.peek()
-		if c == '.' {
-			parts = append(parts, ".")
+		tok := p.i
+		switch c := p.peek(); {
+		case c == '.':
 			p.i++
-			continue
+		case isAtext(c):
+			p.atom()
+		default:
+			return p.domainResult(start, end, split, &b)
 		}
-		if !isAtext(c) {
-			break
+		switch {
+		case start < 0:
+			start = tok
+		case !split && tok != end:
+			split = true
+			b.WriteString(p.s[start:end])
 		}
-		parts = append(parts, p.atom())
+		if split {
+			b.WriteString(p.s[tok:p.i])
+		}
+		end = p.i
 	}
-	if len(parts) == 1 {
-		return parts[0]
+	return p.domainResult(start, end, split, &b)
+}
+
+func (p *addrParser) domainResult(start, end int, split bool, b *strings.Builder) string {
+	switch {
+	case start < 0:
+		return ""
+	case split:
+		return b.String()
 	}
-	return strings.Join(parts, "")
+	return p.s[start:end]
 }
 
 // groupMembers parses the group-list after the colon up to ';' (RFC 5322

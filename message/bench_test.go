@@ -128,3 +128,37 @@ func walkStd(ct string, body io.Reader) {
 		walkStd(p.Header.Get("Content-Type"), p)
 	}
 }
+
+// benchEnvelopeHeader is a header as mailing-list mail has it: folded
+// address lists, display names quoted and encoded, a References chain.
+func benchEnvelopeHeader() []byte {
+	return []byte("Return-Path: <list-bounces@lists.example.org>\r\n" +
+		"Received: from mx.example.org (mx.example.org [192.0.2.1])\r\n\tby mail.example.net with ESMTPS id 4Xyz; Tue, 3 Jun 2008 11:05:31 +0200\r\n" +
+		"From: \"Alice Example\" <alice@example.org>\r\n" +
+		"To: Bob <bob@example.org>, \"Carol, C.\" <carol@example.net>,\r\n dave@example.com\r\n" +
+		"Cc: =?utf-8?q?Ren=C3=A9e?= <renee@example.fr>, list@lists.example.org\r\n" +
+		"Subject: =?utf-8?q?R=C3=A9union?= of the working group\r\n" +
+		"Date: Tue, 3 Jun 2008 11:05:30 +0200\r\n" +
+		"Message-ID: <1234.5678@example.org>\r\n" +
+		"In-Reply-To: <1111.2222@example.net>\r\n" +
+		"References: <0000.1111@example.com> <1111.2222@example.net>\r\n" +
+		"MIME-Version: 1.0\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n" +
+		"Body.\r\n")
+}
+
+// BenchmarkEnvelope builds the ENVELOPE of an indexed message (FETCH
+// ENVELOPE), reading its header again.
+func BenchmarkEnvelope(b *testing.B) {
+	data := benchEnvelopeHeader()
+	m, err := Parse(bytes.NewReader(data), int64(len(data)), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Envelope(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

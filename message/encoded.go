@@ -50,6 +50,15 @@ func DecodeText(b []byte) string {
 	return out.String()
 }
 
+// decodeTextString is DecodeText for a string; text without encoded words
+// and valid UTF-8 is returned as it is, without a copy.
+func decodeTextString(s string) string {
+	if !strings.Contains(s, "=?") && utf8.ValidString(s) {
+		return s
+	}
+	return DecodeText([]byte(s))
+}
+
 func validUTF8(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)

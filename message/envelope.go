@@ -3,6 +3,7 @@ package message
 import (
 	"bytes"
 	"io"
+	"slices"
 )
 
 // Envelope is the IMAP ENVELOPE of a message (RFC 3501 §7.4.2, RFC 9051
@@ -95,26 +96,43 @@ func envAddrs(f Field) []Address {
 }
 
 // Envelope returns the ENVELOPE of the message, reading only its header.
+// The header bytes are read into a pooled buffer: the Envelope copies what
+// it keeps.
 func (m *Message) Envelope() (*Envelope, error) {
-	h, err := m.header(m.Root)
+	sp := parserPool.Get().(*parser)
+	defer putParser(sp)
+	buf, err := m.headerBytes(m.Root, sp.hbuf)
+	sp.hbuf = buf
 	if err != nil {
 		return nil, err
 	}
+	h, _ := parseHeader(buf, sp.fields[:0])
+	sp.fields = h.fields
 	return envelopeFromHeader(&h), nil
 }
 
 // header reads a part's header (up to the header limit) from the reader.
 func (m *Message) header(p *Part) (Header, error) {
-	n := p.HeaderSize
-	if max := int64(m.lim.headerBytes()); n > max {
-		n = max
-	}
-	buf := make([]byte, n)
-	if _, err := m.r.ReadAt(buf, p.Offset); err != nil && err != io.EOF {
+	buf, err := m.headerBytes(p, nil)
+	if err != nil {
 		return Header{}, err
 	}
 	h, _ := ParseHeader(buf)
 	return h, nil
+}
+
+// headerBytes reads a part's header (up to the header limit) into buf,
+// grown as needed.
+func (m *Message) headerBytes(p *Part, buf []byte) ([]byte, error) {
+	n := p.HeaderSize
+	if max := int64(m.lim.headerBytes()); n > max {
+		n = max
+	}
+	buf = slices.Grow(buf[:0], int(n))[:n]
+	if _, err := m.r.ReadAt(buf, p.Offset); err != nil && err != io.EOF {
+		return buf, err
+	}
+	return buf, nil
 }
 
 // Header returns the parsed header of a part (for an encapsulated message,

@@ -12,6 +12,8 @@ func TestEnvelopeNString(t *testing.T) {
 			`("" "" NIL NIL NIL NIL NIL NIL "" "")`},
 		{"RFC 5322 §3.6 the first of repeated fields", "Subject:\r\nSubject: second\r\nDate: d\r\n\r\n",
 			`("d" "" NIL NIL NIL NIL NIL NIL NIL NIL)`},
+		{"RFC 5322 §3.6.3 an empty address field yields to a later one", "To:\r\nTo: c@d\r\n\r\n",
+			`(NIL NIL NIL NIL NIL ((NIL NIL "c" "d")) NIL NIL NIL NIL)`},
 	}
 	for _, c := range cases {
 		h, _ := ParseHeader([]byte(c.hdr))

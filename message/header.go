@@ -54,7 +54,19 @@ func (f Field) RawValue() []byte {
 // followed by white space is removed) with surrounding white space trimmed.
 // Encoded words are left as they are; see Text.
 func (f Field) Value() string {
-	return string(unfold(f.RawValue()))
+	b := bytes.Trim(f.RawValue(), " \t\r\n")
+	if bytes.IndexByte(b, '\n') < 0 && bytes.IndexByte(b, '\r') < 0 {
+		return string(b)
+	}
+	// Folded: build the string directly, one allocation.
+	var s strings.Builder
+	s.Grow(len(b))
+	for _, c := range b {
+		if c != '\r' && c != '\n' {
+			s.WriteByte(c)
+		}
+	}
+	return s.String()
 }
 
 // Text returns the value unfolded and with RFC 2047 encoded words decoded,
@@ -129,9 +141,13 @@ type Header struct {
 // fields share b's memory. ParseHeader never fails: lines without a colon
 // and leading continuation lines are kept as invalid fields.
 func ParseHeader(b []byte) (Header, int) {
-	var h Header
-	n := countLines(b)
-	h.fields = make([]Field, 0, n)
+	return parseHeader(b, make([]Field, 0, countLines(b)))
+}
+
+// parseHeader is ParseHeader appending the fields to fields, so that a
+// caller parsing many headers can reuse one slice.
+func parseHeader(b []byte, fields []Field) (Header, int) {
+	h := Header{fields: fields}
 	off := 0
 	for off < len(b) {
 		if isBlankLine(b[off:]) {

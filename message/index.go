@@ -93,8 +93,8 @@ func (m *Message) PartCount() int { return m.nparts }
 // the defaults) degrade parts rather than stop. It fails only when r does;
 // the index then covers the bytes read.
 func Parse(r io.ReaderAt, size int64, lim *Limits) (*Message, error) {
-	p := &parser{s: newScanner(r, size), lim: lim, maxParts: lim.parts(), maxDepth: lim.depth(),
-		maxHeader: lim.headerBytes(), maxLine: lim.lineLength()}
+	p := getParser(r, size, lim)
+	defer putParser(p)
 	root := &Part{}
 	p.nparts = 1
 	p.parsePart(root, 0, false, false)

@@ -8,6 +8,7 @@ type parser struct {
 	lim                        *Limits
 	stack                      []string // boundaries of the enclosing multiparts
 	hbuf                       []byte   // the current header, reused
+	fields                     []Field  // the fields of hbuf, reused
 	nparts                     int
 	maxParts, maxDepth         int
 	maxHeader, maxLine         int
@@ -211,7 +212,7 @@ func (p *parser) readHeader() (h Header, hit boundaryHit, ended bool) {
 		l, complete := p.s.line()
 		if len(l) == 0 {
 			hit, ended = p.s.hit(0, false, true), true
-			h, _ = ParseHeader(p.hbuf)
+			h = p.header()
 			return h, hit, true
 		}
 		blank := complete && (len(l) == 1 || (len(l) == 2 && l[0] == '\r'))
@@ -224,12 +225,20 @@ func (p *parser) readHeader() (h Header, hit boundaryHit, ended bool) {
 			p.s.skipLine()
 		}
 		if blank {
-			h, _ = ParseHeader(p.hbuf)
+			h = p.header()
 			return h, hit, false
 		}
 	}
-	h, _ = ParseHeader(p.hbuf)
+	h = p.header()
 	return h, hit, true
+}
+
+// header parses hbuf into the reused field slice: the Header is only
+// valid until the next readHeader.
+func (p *parser) header() Header {
+	h, _ := parseHeader(p.hbuf, p.fields[:0])
+	p.fields = h.fields
+	return h
 }
 
 // keep appends a header line to hbuf within the limits; an over-long line

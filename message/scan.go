@@ -31,14 +31,10 @@ type scanner struct {
 	err   error // a read error other than EOF
 }
 
-func newScanner(r io.ReaderAt, size int64) *scanner {
-	// Small messages get a small buffer: it must only hold a boundary line
-	// prefix (2+maxBoundary+2) and is at most scanBufSize.
-	n := int64(scanBufSize)
-	if size+1 < n {
-		n = max(size+1, 4096)
-	}
-	return &scanner{r: r, size: size, buf: make([]byte, n), prev: '\n'}
+// reset makes s read r[0:size] from the start, keeping its buffer (which
+// must hold at least a boundary line prefix, 2+maxBoundary+2 bytes).
+func (s *scanner) reset(r io.ReaderAt, size int64) {
+	*s = scanner{r: r, size: size, buf: s.buf, prev: '\n'}
 }
 
 func (s *scanner) off() int64 { return s.base + int64(s.pos) }
