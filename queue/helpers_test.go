@@ -286,11 +286,16 @@ func runQueue(t testing.TB, cfg Config) *Queue {
 	if err != nil {
 		t.Fatal(err)
 	}
+	startQueue(t, q)
+	return q
+}
+
+// startQueue runs q until the test ends.
+func startQueue(t testing.TB, q *Queue) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { q.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return q
 }
 
 func countIn(msgs []sinkMsg, substr string) int {

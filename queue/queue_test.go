@@ -334,10 +334,16 @@ func TestQueueRestartResumes(t *testing.T) {
 	os.WriteFile(filepath.Join(cfg.Dir, "tmp", "junk.msg"), []byte("x"), 0o600)
 	os.WriteFile(filepath.Join(cfg.Dir, "msg", "orphan"), []byte("x"), 0o600)
 	os.WriteFile(filepath.Join(cfg.Dir, "env", "broken"), []byte("MAILSTACK-QUEUE 1\nid \"broken\"\n"), 0o600)
-	q2 := runQueue(t, cfg) // a new process, in effect
+	// A new process, in effect. Count what it resumed before it runs:
+	// once running, it may deliver and remove some before Len is read.
+	q2, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if q2.Len() != 3 {
 		t.Fatalf("resumed %d messages", q2.Len())
 	}
+	startQueue(t, q2)
 	for _, id := range ids {
 		ev.Wait(t, "removal", removed(id))
 	}
