@@ -3,17 +3,14 @@ package imap
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
-	"math/big"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mailstack/mailstack/internal/testpeer"
 )
 
 func TestCapabilityAndLoginDisabled(t *testing.T) {
@@ -122,14 +119,8 @@ func TestTooManyBadCommands(t *testing.T) {
 }
 
 func testTLSConfig(t *testing.T) *tls.Config {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), DNSNames: []string{"localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	cert, _ := testpeer.TLSCert(t, "localhost")
+	return &tls.Config{Certificates: []tls.Certificate{cert}}
 }
 
 func TestStartTLS(t *testing.T) {

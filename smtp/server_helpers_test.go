@@ -3,15 +3,9 @@ package smtp
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"strings"
 	"sync"
@@ -19,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailstack/mailstack/envelope"
+	"github.com/mailstack/mailstack/internal/testpeer"
 )
 
 // srvMsg is a message a srvBackend received.
@@ -171,23 +166,8 @@ func srvStart(t testing.TB, srv *Server) string {
 // self-signed certificate for "mx.test" and 127.0.0.1.
 func srvTLSConfig(t testing.TB) *tls.Config {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "mx.test"},
-		DNSNames:     []string{"mx.test"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	cert, _ := testpeer.TLSCert(t, "mx.test", "127.0.0.1")
+	return &tls.Config{Certificates: []tls.Certificate{cert}}
 }
 
 // srvClient speaks raw SMTP to a server.
