@@ -69,6 +69,13 @@ func init() {
 		"STORE":        {fn: cmdStore, states: inSel, uid: true, seq: true},
 		"COPY":         {fn: cmdCopy, states: inSel, uid: true},
 		"MOVE":         {fn: cmdCopy, states: inSel, uid: true},
+		"SORT":         {fn: cmdSort, states: inSel, uid: true, seq: true},
+		"THREAD":       {fn: cmdThread, states: inSel, uid: true, seq: true},
+		"COMPRESS":     {fn: cmdCompress, states: inAuthSel},
+		"NOTIFY":       {fn: cmdNotify, states: inAuthSel},
+		"GETQUOTA":     {fn: cmdGetQuota, states: inAuthSel},
+		"GETQUOTAROOT": {fn: cmdGetQuotaRoot, states: inAuthSel},
+		"SETQUOTA":     {fn: cmdSetQuota, states: inAuthSel},
 	}
 }
 

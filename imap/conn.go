@@ -47,6 +47,17 @@ type conn struct {
 	sel     *view
 	rev2    bool // ENABLE IMAP4rev2
 	utf8    bool // ENABLE UTF8=ACCEPT
+	// condstore is set once the client used CONDSTORE (RFC 7162 §3.1:
+	// ENABLE, SELECT (CONDSTORE), a MODSEQ item or modifier); qresync by
+	// ENABLE QRESYNC, which implies it.
+	condstore bool
+	qresync   bool
+	// saved is the SEARCHRES result ($, RFC 5182 §2.1), as UIDs.
+	saved []store.UID
+	// notify holds the NOTIFY SET state (RFC 5465), nil without one.
+	notify *notifyState
+	// compressed is set once COMPRESS DEFLATE is active (RFC 4978).
+	compressed bool
 	bads    int
 	preAuth int
 	fails   int
