@@ -40,13 +40,13 @@ type conn struct {
 	ctx   context.Context
 	stop  context.CancelFunc
 
-	state   state
-	isTLS   bool
-	user    string
-	st      store.Store
-	sel     *view
-	rev2    bool // ENABLE IMAP4rev2
-	utf8    bool // ENABLE UTF8=ACCEPT
+	state state
+	isTLS bool
+	user  string
+	st    store.Store
+	sel   *view
+	rev2  bool // ENABLE IMAP4rev2
+	utf8  bool // ENABLE UTF8=ACCEPT
 	// condstore is set once the client used CONDSTORE (RFC 7162 §3.1:
 	// ENABLE, SELECT (CONDSTORE), a MODSEQ item or modifier); qresync by
 	// ENABLE QRESYNC, which implies it.
@@ -58,9 +58,9 @@ type conn struct {
 	notify *notifyState
 	// compressed is set once COMPRESS DEFLATE is active (RFC 4978).
 	compressed bool
-	bads    int
-	preAuth int
-	fails   int
+	bads       int
+	preAuth    int
+	fails      int
 
 	pendingKey string // SEARCH: a key name read while looking for CHARSET
 	badCharset bool   // SEARCH: an unknown CHARSET was given
