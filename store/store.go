@@ -27,7 +27,8 @@
 //
 // Optional capabilities are add-on interfaces a server detects once, when it
 // is built, such as [MultiAppender], [SubscriptionLister] and
-// [MessageCache].
+// [MessageCache]; [ObjectIDStore] is detected once per store, when a
+// session opens it.
 //
 // Standards the interfaces are shaped for:
 //
@@ -37,6 +38,8 @@
 //	RFC 6851  MOVE
 //	RFC 6154  SPECIAL-USE attributes
 //	RFC 7162  CONDSTORE/QRESYNC: modseqs, UNCHANGEDSINCE, expunge tombstones
+//	RFC 8474  OBJECTID: MailboxID, EmailID, ThreadID ([ObjectIDStore])
+//	RFC 8514  SAVEDATE: MessageInfo.SaveDate
 //	RFC 1939  POP3: messages by UID, sizes
 package store
 
@@ -205,6 +208,12 @@ type Status struct {
 	// MoreKeywords is true if new keywords can still be created (\* in
 	// PERMANENTFLAGS, RFC 9051 §7.1).
 	MoreKeywords bool
+	// MailboxID is the mailbox's object id (RFC 8474 §4, see
+	// IsObjectID): it never changes while the mailbox exists, RENAME
+	// included, and no other mailbox of the store ever has it. Empty
+	// when the store keeps none; a store that implements
+	// [ObjectIDStore] always sets it.
+	MailboxID string
 }
 
 // MessageInfo is what the store keeps about one message.
@@ -222,6 +231,25 @@ type MessageInfo struct {
 	// (the ",W=" field of a Maildir file name). 0 means the store does
 	// not know it, and a server reads the message to learn it.
 	CRLFSize int64
+	// SaveDate is when the message was saved into this mailbox, by
+	// Append, Copy, Move or delivery (RFC 8514 §2): unlike InternalDate,
+	// which Append may set and Copy keeps, it is the store's own clock,
+	// and a copy gets a new one. It never changes afterwards, flag
+	// changes included. The zero Time means the store does not know it
+	// (an IMAP server then answers SAVEDATE NIL).
+	SaveDate time.Time
+	// EmailID is the object id of the message's content (RFC 8474 §5.1,
+	// see IsObjectID): it never changes, flag changes included, and
+	// Copy and Move give the copy the same EmailID as the original;
+	// messages of different content never share one. Empty when the
+	// store keeps none; a store that implements [ObjectIDStore] always
+	// sets it.
+	EmailID string
+	// ThreadID is the object id of the message's thread (RFC 8474
+	// §5.2): messages of one conversation share it. Empty when the
+	// store does not thread messages (an IMAP server then answers
+	// THREADID NIL, as RFC 8474 §5.2 allows).
+	ThreadID string
 }
 
 // HasFlag reports whether m has flag, compared case-insensitively.
@@ -353,6 +381,16 @@ type MessageCache interface {
 	// does not keep data. Stores may drop an entry (too large, cache
 	// full) and still return nil.
 	CachePut(ctx context.Context, uidValidity uint32, uid UID, data []byte) error
+}
+
+// ObjectIDStore is an optional interface of a Store that gives every
+// mailbox a [Status.MailboxID] and every message a [MessageInfo.EmailID]
+// (RFC 8474 OBJECTID). An IMAP server advertises OBJECTID to a session
+// only when its store reports true; a wrapper that embeds a Store can
+// report false to hide the ids.
+type ObjectIDStore interface {
+	// ObjectIDs reports whether the store sets MailboxID and EmailID.
+	ObjectIDs() bool
 }
 
 // AppendMessage is one message of [MultiAppender.AppendMulti].

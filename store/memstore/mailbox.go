@@ -3,6 +3,7 @@ package memstore
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"slices"
@@ -26,6 +27,7 @@ type mailbox struct {
 	s           *Store
 	name        string
 	uidValidity uint32
+	id          string // MailboxID (RFC 8474 §4)
 	uidNext     store.UID
 	modSeq      store.ModSeq
 	msgs        []*message // ascending UID
@@ -81,11 +83,17 @@ func (mb *mailbox) learnKeywords(flags []string) {
 	}
 }
 
-func (mb *mailbox) add(body []byte, flags []string, date time.Time) *message {
+// add appends a message; emailID is the original's for a copy, "" for a
+// new message, which gets a random one.
+func (mb *mailbox) add(body []byte, flags []string, date time.Time, emailID string) *message {
 	mb.modSeq++
+	if emailID == "" {
+		emailID = "M" + rand.Text()
+	}
 	m := &message{body: body, info: store.MessageInfo{
 		UID: mb.uidNext, Flags: flags, ModSeq: mb.modSeq,
 		InternalDate: date, Size: int64(len(body)), CRLFSize: store.CRLFSizeOf(body),
+		SaveDate: time.Now(), EmailID: emailID,
 	}}
 	mb.uidNext++
 	mb.msgs = append(mb.msgs, m)
@@ -122,7 +130,9 @@ func (mb *mailbox) transfer(dst *mailbox, uids []store.UID, move bool) store.Cop
 		if m == nil {
 			continue
 		}
-		n := dst.add(m.body, slices.Clone(m.info.Flags), m.info.InternalDate)
+		// RFC 8474 §5.1: a copy keeps the EMAILID; RFC 8514: it gets
+		// a new save date.
+		n := dst.add(m.body, slices.Clone(m.info.Flags), m.info.InternalDate, m.info.EmailID)
 		res.SourceUIDs = append(res.SourceUIDs, u)
 		res.DestUIDs = append(res.DestUIDs, n.info.UID)
 	}
@@ -172,7 +182,7 @@ func (h *handle) Status(ctx context.Context) (store.Status, error) {
 	defer h.unlock()
 	st := store.Status{UIDValidity: mb.uidValidity, UIDNext: mb.uidNext,
 		HighestModSeq: mb.modSeq, Messages: len(mb.msgs),
-		Keywords: slices.Clone(mb.keywords), MoreKeywords: true}
+		Keywords: slices.Clone(mb.keywords), MoreKeywords: true, MailboxID: mb.id}
 	for _, m := range mb.msgs {
 		if !m.info.HasFlag(store.FlagSeen) {
 			st.Unseen++
@@ -274,7 +284,7 @@ func (h *handle) AppendMulti(ctx context.Context, msgs []store.AppendMessage) ([
 	defer h.unlock()
 	res := make([]store.AppendResult, len(ps))
 	for i, p := range ps {
-		m := mb.add(p.body, p.flags, p.date)
+		m := mb.add(p.body, p.flags, p.date, "")
 		res[i] = store.AppendResult{UIDValidity: mb.uidValidity, UID: m.info.UID, ModSeq: m.info.ModSeq}
 	}
 	mb.notify()

@@ -8,10 +8,16 @@
 //
 // Nothing is persisted. Expunge tombstones are kept for the last
 // Config.TombstoneLimit expunges of each mailbox (RFC 7162 §3.2.5.2).
+//
+// Object ids (RFC 8474) are random: a mailbox gets its MailboxID when it is
+// created and keeps it through renames; a message gets its EmailID when it
+// is appended, and copies keep it. SaveDate is the time of the Append, Copy
+// or Move that put the message in its mailbox (RFC 8514).
 package memstore
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"slices"
 	"strings"
@@ -45,7 +51,11 @@ type Store struct {
 var (
 	_ store.Store              = (*Store)(nil)
 	_ store.SubscriptionLister = (*Store)(nil)
+	_ store.ObjectIDStore      = (*Store)(nil)
 )
+
+// ObjectIDs reports true: every mailbox and message has an object id.
+func (s *Store) ObjectIDs() bool { return true }
 
 // New returns an empty store with the default configuration, holding only
 // INBOX.
@@ -95,7 +105,7 @@ func (s *Store) newMailbox(name string) *mailbox {
 	v := s.nextV
 	s.nextV++
 	return &mailbox{s: s, name: name, uidValidity: v, uidNext: 1, modSeq: 1,
-		watchers: map[chan struct{}]struct{}{}}
+		id: "F" + rand.Text(), watchers: map[chan struct{}]struct{}{}}
 }
 
 // Delimiter returns the configured hierarchy separator.

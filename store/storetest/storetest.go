@@ -52,6 +52,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ListSubset", testListSubset},
 		{"Status", testStatus},
 		{"ConcurrentAppend", testConcurrentAppend},
+		{"SaveDate", testSaveDate},
+		{"ObjectIDs", testObjectIDs},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -75,6 +77,7 @@ func RunShared(t *testing.T, newPair func(t *testing.T) (a, b store.Store)) {
 		{"SeesMailboxes", testSharedMailboxes},
 		{"WatchOther", testSharedWatch},
 		{"ConcurrentAppend", testSharedConcurrentAppend},
+		{"ObjectIDs", testSharedObjectIDs},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
