@@ -44,6 +44,21 @@
 //     JournalName), with expunge tombstones: the last Config.TombstoneLimit
 //     (100 000) per folder. Changes made by other programs are noticed on
 //     the next scan and get fresh modseqs then.
+//   - Object ids (RFC 8474, store.ObjectIDStore) are Dovecot's GUIDs:
+//     MailboxID is the mailbox GUID in the dovecot-uidlist header
+//     (G<guid>, what doveadm mailbox status guid prints), kept by RENAME
+//     and added to a list that lacks one; a message's GUID is the G<guid>
+//     field of its uidlist record, else its file's base name, and
+//     EmailID is "M" and 24 hex digits of its SHA-256. Copy and Move
+//     write the original's GUID into the new record, as Dovecot does, so
+//     a copy keeps its EMAILID for both servers. THREADID is not kept.
+//   - Save dates (RFC 8514) live in the journal: the time of the Append,
+//     Copy or Move, or for mail another program delivered the file's
+//     mtime (its delivery time) when a scan first sees it. Flag renames
+//     change a file's ctime, which Dovecot reports as the save date of a
+//     message its index does not know, so the journal, not ctime, is the
+//     record. A message whose journal entry predates save dates reports
+//     its mtime.
 //   - What servers compute about messages (store.MessageCache: an IMAP
 //     server's ENVELOPE and BODYSTRUCTURE) lives in mailstack-cache (see
 //     CacheName): append-only, checksummed records, bounded by
@@ -61,4 +76,6 @@
 //	dovecot-uidlist  Dovecot 2.x maildir-uidlist.c, version 3
 //	RFC 3501 §5.1.3  modified UTF-7 folder names
 //	RFC 7162         modseqs and expunge tombstones
+//	RFC 8474         object ids (MAILBOXID, EMAILID)
+//	RFC 8514         save dates
 package maildir

@@ -27,6 +27,9 @@ type msg struct {
 	size    int64
 	vsize   int64 // CRLF size (",W=" in the name), 0 if unknown
 	date    time.Time
+	saved   time.Time // save date from the journal; zero if not recorded
+	guid    string    // message GUID, as Dovecot's (see guidOf)
+	emailID string    // RFC 8474 EMAILID, from guid
 }
 
 // fileState remembers how far a growing file was read.
@@ -346,24 +349,30 @@ func (f *folder) ensureUIDList() error {
 }
 
 // addRecords gives UIDs to new file names, in order, and appends them to
-// the UID list. Caller holds the lock.
-func (f *folder) addRecords(names []string) ([]store.UID, error) {
+// the UID list, with the extension fields exts[i] if exts is not nil.
+// Caller holds the lock.
+func (f *folder) addRecords(names, exts []string) ([]store.UID, error) {
 	if err := f.ensureUIDList(); err != nil {
 		return nil, err
 	}
 	next := f.ul.Next()
 	var b []byte
 	uids := make([]store.UID, len(names))
+	recs := make([]UIDRecord, len(names))
 	for i, n := range names {
 		uids[i] = next
-		b = append(b, FormatUIDRecord(UIDRecord{UID: next, Name: n})...)
+		recs[i] = UIDRecord{UID: next, Name: n}
+		if exts != nil {
+			recs[i].Ext = exts[i]
+		}
+		b = append(b, FormatUIDRecord(recs[i])...)
 		next++
 	}
 	if err := appendLines(f.path(UIDListName), &f.ulState, b); err != nil {
 		return nil, err
 	}
 	for i, n := range names {
-		f.ul.Records = append(f.ul.Records, UIDRecord{UID: uids[i], Name: n})
+		f.ul.Records = append(f.ul.Records, recs[i])
 		base, _ := SplitName(n)
 		f.uids[base] = uids[i]
 	}
@@ -424,8 +433,13 @@ func (f *folder) notify() {
 }
 
 func (f *folder) info(m *msg) store.MessageInfo {
+	saved := m.saved
+	if saved.IsZero() {
+		saved = m.date // delivered and first seen before save dates were recorded
+	}
 	return store.MessageInfo{UID: m.uid, Flags: ParseFlags(m.letters, f.kw),
-		ModSeq: m.modSeq, InternalDate: m.date, Size: m.size, CRLFSize: m.vsize}
+		ModSeq: m.modSeq, InternalDate: m.date, Size: m.size, CRLFSize: m.vsize,
+		SaveDate: saved, EmailID: m.emailID}
 }
 
 func (f *folder) highest() store.ModSeq {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,4 +176,32 @@ func stopCache(c *msgCache) {
 		c.timer.Stop()
 	}
 	c.closeFile()
+}
+
+// FuzzJournal: any journal parses without panic, and what parses
+// survives compaction: modseqs, flag letters and save dates.
+func FuzzJournal(f *testing.F) {
+	f.Add([]byte("mailstack-modseq 1 V1700000000 F0\n1 2 @1700000000 =S\n1 3 =FS\n2 4 -\n"))
+	f.Add([]byte("mailstack-modseq 1 V1 F5\n7 9 @12 =\n7 10 =a b\n8 11 @x =S\n"))
+	f.Add([]byte("mailstack-modseq 1 V1 F0\n3 4 @-1 =S\n3 5 @9 S\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		j := newJournal(0)
+		if _, err := j.parse(data, true); err != nil {
+			return
+		}
+		uids := make([]store.UID, 0, len(j.entries))
+		for u := range j.entries {
+			uids = append(uids, u)
+		}
+		slices.Sort(uids)
+		k := newJournal(0)
+		if _, err := k.parse(j.compacted(1<<20, uids), true); err != nil {
+			t.Fatalf("compacted journal does not parse: %v", err)
+		}
+		for u, e := range j.entries {
+			if k.entries[u] != e {
+				t.Fatalf("UID %d: %+v after compaction, was %+v", u, k.entries[u], e)
+			}
+		}
+	})
 }

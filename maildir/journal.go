@@ -16,7 +16,15 @@ import (
 //
 //	mailstack-modseq 1 V<uidvalidity> F<floor>
 //	<uid> <modseq> =<flag letters>     message seen with these flags
+//	<uid> <modseq> @<sec> =<letters>   the same, first line of a message:
+//	                                   saved at <sec> (Unix time)
 //	<uid> <modseq> -                   expunge tombstone
+//
+// The save date (RFC 8514, store.MessageInfo.SaveDate) is written once, on
+// the line that first records a message: when Append, Copy or Move saved
+// it, or when a scan first found a file another program delivered (its
+// mtime then: the delivery time). Later lines of the message leave it out
+// and it carries over, so flag changes never change it.
 //
 // F is the highest modseq of a tombstone dropped by compaction: changes
 // asked for since an older modseq may miss expunges. The file is written
@@ -26,6 +34,7 @@ const JournalName = "mailstack-modseq"
 type jentry struct {
 	modSeq  store.ModSeq
 	letters string
+	saved   int64 // save date, Unix seconds; 0 if not recorded
 }
 
 type tombstone struct {
@@ -123,8 +132,15 @@ func (j *journal) apply(line string) error {
 	case f[2] == "-":
 		delete(j.entries, uid)
 		j.tombs = append(j.tombs, tombstone{uid, ms})
+	case strings.HasPrefix(f[2], "@"):
+		sec, letters, ok := strings.Cut(f[2][1:], " ")
+		v, err := strconv.ParseInt(sec, 10, 64)
+		if !ok || err != nil || v <= 0 || !strings.HasPrefix(letters, "=") {
+			return fmt.Errorf("bad entry %q", f[2])
+		}
+		j.entries[uid] = jentry{ms, letters[1:], v}
 	case strings.HasPrefix(f[2], "="):
-		j.entries[uid] = jentry{ms, f[2][1:]}
+		j.entries[uid] = jentry{ms, f[2][1:], j.entries[uid].saved}
 	default:
 		return fmt.Errorf("bad entry %q", f[2])
 	}
@@ -135,10 +151,16 @@ func (j *journal) header() []byte {
 	return fmt.Appendf(nil, "mailstack-modseq 1 V%d F%d\n", j.uidValidity, j.floor)
 }
 
-func entryLine(b []byte, uid store.UID, ms store.ModSeq, letters string) []byte {
+// entryLine formats a message's line; saved is its save date in Unix
+// seconds on the line that first records it, else 0.
+func entryLine(b []byte, uid store.UID, ms store.ModSeq, saved int64, letters string) []byte {
 	b = strconv.AppendUint(b, uint64(uid), 10)
 	b = append(b, ' ')
 	b = strconv.AppendUint(b, uint64(ms), 10)
+	if saved > 0 {
+		b = append(b, " @"...)
+		b = strconv.AppendInt(b, saved, 10)
+	}
 	b = append(b, " ="...)
 	b = append(b, letters...)
 	return append(b, '\n')
@@ -161,7 +183,7 @@ func (j *journal) compacted(limit int, uids []store.UID) []byte {
 	b := j.header()
 	for _, u := range uids {
 		if e, ok := j.entries[u]; ok {
-			b = entryLine(b, u, e.modSeq, e.letters)
+			b = entryLine(b, u, e.modSeq, e.saved, e.letters)
 		}
 	}
 	for _, t := range j.tombs {

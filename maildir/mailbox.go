@@ -39,9 +39,21 @@ func (mb *mailbox) read(ctx context.Context, fn func(f *folder)) error {
 }
 
 func (mb *mailbox) Status(ctx context.Context) (store.Status, error) {
+	st, err := mb.status(ctx)
+	if err == nil && st.MailboxID == "" {
+		if err := mb.f.ensureMailboxGUID(ctx); err != nil {
+			return st, err
+		}
+		st, err = mb.status(ctx)
+	}
+	return st, err
+}
+
+func (mb *mailbox) status(ctx context.Context) (store.Status, error) {
 	var st store.Status
 	err := mb.read(ctx, func(f *folder) {
-		st = store.Status{HighestModSeq: f.highest(), Messages: len(f.msgs), UIDNext: 1}
+		st = store.Status{HighestModSeq: f.highest(), Messages: len(f.msgs), UIDNext: 1,
+			MailboxID: f.mailboxID()}
 		if f.ul != nil {
 			st.UIDValidity, st.UIDNext = f.ul.UIDValidity, f.ul.Next()
 		}
@@ -126,15 +138,20 @@ func (mb *mailbox) Append(ctx context.Context, r io.Reader, opts *store.AppendOp
 type importFile struct {
 	tmp, base string
 	flags     []string
+	guid      string // the original's message GUID, for a copy
 }
 
 // importFiles links files from tmp/ into cur/ with their flags, gives them
-// UIDs and modseqs. Caller holds f.mu and the lock.
+// UIDs and modseqs, and records now as their save date. A copy whose file
+// name differs from the original's gets the original's GUID in its UID
+// list record (G<guid>), as Dovecot copies do, so that both keep its
+// EmailID (RFC 8474 §5.1). Caller holds f.mu and the lock.
 func (f *folder) importFiles(files []importFile) ([]store.UID, []store.ModSeq, error) {
 	if err := f.ensureUIDList(); err != nil {
 		return nil, nil, err
 	}
 	names := make([]string, len(files))
+	exts := make([]string, len(files))
 	letters := make([]string, len(files))
 	for i, fl := range files {
 		l, err := f.lettersFor(fl.flags, "")
@@ -146,18 +163,22 @@ func (f *folder) importFiles(files []importFile) ([]store.UID, []store.ModSeq, e
 			return nil, nil, err
 		}
 		names[i], letters[i] = n, l
+		if b, _ := SplitName(n); fl.guid != "" && fl.guid != b {
+			exts[i] = guidExt(fl.guid)
+		}
 	}
-	uids, err := f.addRecords(names)
+	uids, err := f.addRecords(names, exts)
 	if err != nil {
 		return nil, nil, err
 	}
 	var b []byte
 	ms := make([]store.ModSeq, len(files))
 	next := f.highest()
+	now := time.Now().Unix()
 	for i, u := range uids {
 		next++
 		ms[i] = next
-		b = entryLine(b, u, next, letters[i])
+		b = entryLine(b, u, next, now, letters[i])
 	}
 	f.dirty = true
 	return uids, ms, f.journalWrite(b)
@@ -233,7 +254,7 @@ func (mb *mailbox) SetFlags(ctx context.Context, uids store.UIDSet, op store.Fla
 			}
 			next++
 			m.name, m.letters, m.modSeq = name, l, next
-			b = entryLine(b, m.uid, next, l)
+			b = entryLine(b, m.uid, next, 0, l)
 			updated = append(updated, f.info(m))
 		})
 		if err := f.journalWrite(b); err != nil {
@@ -338,7 +359,7 @@ func (mb *mailbox) transfer(ctx context.Context, uids store.UIDSet, dest string,
 			if err = linkOrCopy(f.path("cur", m.name), tmp, m.date); err != nil {
 				return
 			}
-			files = append(files, importFile{tmp: tmp, base: base, flags: ParseFlags(m.letters, f.kw)})
+			files = append(files, importFile{tmp: tmp, base: base, flags: ParseFlags(m.letters, f.kw), guid: m.guid})
 			src = append(src, m.uid)
 		})
 	})

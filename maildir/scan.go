@@ -60,7 +60,7 @@ func (f *folder) scan() error {
 	// Older deliveries sort first, so they get the lower UIDs.
 	slices.SortFunc(fresh, compareNames)
 	if len(fresh) > 0 {
-		if _, err := f.addRecords(fresh); err != nil {
+		if _, err := f.addRecords(fresh, nil); err != nil {
 			return err
 		}
 	}
@@ -222,6 +222,8 @@ func (f *folder) rebuild(byBase map[string]string) error {
 				continue // gone already: it will be a tombstone
 			}
 			m.date = st.ModTime()
+			m.guid = f.guidOf(uid, b)
+			m.emailID = emailIDOf(m.guid)
 			if m.size < 0 {
 				m.size = st.Size()
 			}
@@ -249,13 +251,20 @@ func (f *folder) reconcile() error {
 	present := make(map[store.UID]bool, len(f.msgs))
 	for _, m := range f.msgs {
 		present[m.uid] = true
-		if e, ok := f.jr.entries[m.uid]; ok && e.letters == m.letters {
+		e, ok := f.jr.entries[m.uid]
+		if ok && e.letters == m.letters {
 			m.modSeq = e.modSeq
 			continue
 		}
 		next++
 		m.modSeq = next
-		b = entryLine(b, m.uid, next, m.letters)
+		var saved int64
+		if !ok {
+			// First seen: delivered by another program (or by
+			// Deliver), whose file's mtime is the delivery time.
+			saved = m.date.Unix()
+		}
+		b = entryLine(b, m.uid, next, saved, m.letters)
 	}
 	var gone []store.UID
 	for u := range f.jr.entries {
@@ -270,7 +279,13 @@ func (f *folder) reconcile() error {
 			b = tombLine(b, u, next)
 		}
 	}
-	return f.journalWrite(b)
+	if err := f.journalWrite(b); err != nil {
+		return err
+	}
+	for _, m := range f.msgs {
+		m.saved = savedTime(f.jr.entries[m.uid].saved)
+	}
+	return nil
 }
 
 // compact rewrites the UID list without the records of vanished files, and

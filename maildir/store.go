@@ -63,7 +63,12 @@ type Store struct {
 var (
 	_ store.Store              = (*Store)(nil)
 	_ store.SubscriptionLister = (*Store)(nil)
+	_ store.ObjectIDStore      = (*Store)(nil)
 )
+
+// ObjectIDs reports true: folders and messages have object ids (RFC 8474),
+// shared with Dovecot's GUIDs as described in the package documentation.
+func (s *Store) ObjectIDs() bool { return true }
 
 // Open opens the Maildir++ tree at root, creating root as an empty Maildir
 // if it does not exist. cfg may be nil.
