@@ -19,6 +19,7 @@ func (c *conn) writeCaps() {
 	}
 	c.enc.Raw(" SASL-IR LITERAL+ ENABLE ID IDLE NAMESPACE UIDPLUS MOVE UNSELECT" +
 		" SPECIAL-USE CHILDREN LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY UTF8=ACCEPT")
+	c.enc.Raw(" NOTIFY")
 	c.enc.Raw(" APPENDLIMIT=" + strconv.FormatInt(c.srv.appendLimit(), 10))
 }
 

@@ -137,6 +137,7 @@ func (c *conn) close() {
 		c.sel.close()
 		c.sel = nil
 	}
+	c.stopNotify()
 	if c.st != nil {
 		c.st.Close()
 	}
@@ -171,7 +172,9 @@ func (c *conn) readCommand() bool {
 		return false
 	}
 	c.enc.Release()
-	c.awaitInput()
+	if !c.awaitCommand() {
+		return false
+	}
 	c.dec.Reset()
 	var tag, name string
 	if !c.dec.ExpectTag(&tag) || !c.dec.ExpectSP() || !c.dec.ExpectAtom(&name) {

@@ -61,14 +61,31 @@
 // returning every subscribed name. Otherwise only subscribed mailboxes
 // that exist are known.
 //
-// Not yet supported: CONDSTORE, QRESYNC, SEARCHRES, SORT, THREAD,
-// COMPRESS and NOTIFY (planned on the same session views).
+// NOTIFY (RFC 5465) sends events while no command is in progress: a
+// session with NOTIFY set waits for its next command in a reader
+// goroutine, as IDLE does, while its own goroutine, still the only
+// writer, waits for store and mailbox events; a session without NOTIFY
+// waits as before, holding no buffers. All mailbox filters are supported
+// (INBOXES is INBOX, where this module's MDAs deliver); the events are
+// MessageNew (with fetch attributes for the selected mailbox),
+// MessageExpunge, FlagChange, MailboxName and SubscriptionChange, and
+// others are refused with NO [BADEVENT]. Other mailboxes are watched
+// through store.Mailbox.Watch, at most Server.MaxNotifyMailboxes of them,
+// and reported with STATUS. MailboxName and SubscriptionChange events
+// travel between the sessions of one Server only: a mailbox another
+// process creates, deletes or renames is not reported (the next NOTIFY
+// SET watches what then exists). When a session cannot keep up it gets
+// [NOTIFICATIONOVERFLOW] and NOTIFY is turned off.
+//
+// Not yet supported: CONDSTORE, QRESYNC, SEARCHRES, SORT, THREAD and
+// COMPRESS (planned on the same session views).
 //
 // Standards:
 //
 //	RFC 9051  IMAP4rev2
 //	RFC 3501  IMAP4rev1 (clients that do not ENABLE IMAP4rev2)
 //	RFC 2177  IDLE
+//	RFC 5465  NOTIFY
 //	RFC 4315  UIDPLUS (APPENDUID, COPYUID, UID EXPUNGE)
 //	RFC 6851  MOVE
 //	RFC 7888  LITERAL+

@@ -28,6 +28,13 @@ func FuzzCommandStream(f *testing.F) {
 		"a AUTHENTICATE PLAIN AHUAcGFzcw==\r\nb ENABLE IMAP4rev2 UTF8=ACCEPT\r\nc SELECT INBOX\r\nd CLOSE\r\n",
 		"a CAPABILITY\r\nb ID (\"name\" \"x\")\r\nc STARTTLS\r\n",
 		login + "c FETCH 1 BODY[1.2.3.MIME]\r\nd FETCH 1 (BODY[TEXT]<5.0>)\r\ne SEARCH NOT NOT NOT (((ALL)))\r\n",
+		// NOTIFY, RFC 5465 §3.1 and §8 (the RFC's own example is lower case).
+		login + "c notify set status (selected (MessageNew (uid body.peek[header.fields (from to subject)]) MessageExpunge)) " +
+			"(subtree Lists (MessageNew MessageExpunge MailboxName)) (mailboxes (INBOX Trash) NONE) (personal (MailboxName SubscriptionChange))\r\n" +
+			"d CREATE Lists/x\r\ne APPEND INBOX {5+}\r\nhello\r\nf IDLE\r\nDONE\r\ng NOTIFY NONE\r\n",
+		login + "c NOTIFY SET (SELECTED-DELAYED (MessageNew MessageExpunge FlagChange)) (INBOXES (MessageNew MessageExpunge AnnotationChange))\r\n" +
+			"d NOTIFY SET (SUBSCRIBED (MessageNew MessageExpunge FlagChange SubscriptionChange)) (MAILBOXES Trash (MessageNew (UID) MessageExpunge))\r\n" +
+			"e NOTIFY SET (SUBSCRIBED (MessageNew MessageExpunge FlagChange SubscriptionChange))\r\nf SUBSCRIBE INBOX\r\ng RENAME INBOX Old\r\nh DELETE Old\r\ni STORE 1 +FLAGS (\\Deleted)\r\nj EXPUNGE\r\n",
 	} {
 		f.Add(s)
 	}

@@ -32,27 +32,27 @@ func cmdIdle(c *conn, cmd *command) error {
 		c.dec.ExpectLine(&line)
 		done <- result{line, c.dec.Err()}
 	}()
-	var watch <-chan struct{}
-	if c.sel != nil {
-		watch = c.sel.watch
-	}
 	for {
+		// RFC 5465 §4: with NOTIFY, IDLE sends what NOTIFY asked for.
+		watch, wake := c.eventChans()
 		select {
 		case <-watch:
-			if err := c.sel.poll(c, true); err != nil {
+			if err := c.selectedChanged(true); err != nil {
 				c.log.Warn("poll during IDLE failed", "err", err)
 			}
-			if c.state == stateLogout || c.enc.Release() != nil {
-				// Closing unblocks the reader, which may wait for
-				// input that will never come.
-				c.state = stateLogout
-				c.nc.Close()
-				<-done
-				cmd.replied = true
-				return nil
-			}
+		case <-wake:
+			c.notifyPending()
 		case r := <-done:
 			return c.idleDone(cmd, r.line, r.err)
+		}
+		if c.state == stateLogout || c.enc.Release() != nil {
+			// Closing unblocks the reader, which may wait for
+			// input that will never come.
+			c.state = stateLogout
+			c.nc.Close()
+			<-done
+			cmd.replied = true
+			return nil
 		}
 	}
 }

@@ -34,7 +34,11 @@ func cmdCreate(c *conn, cmd *command) error {
 	if err := c.checkName(name); err != nil {
 		return err
 	}
-	return c.st.CreateMailbox(c.ctx, name, nil)
+	if err := c.st.CreateMailbox(c.ctx, name, nil); err != nil {
+		return err
+	}
+	c.published(mailboxEvent{kind: evMailboxName, name: name})
+	return nil
 }
 
 // DELETE, RFC 9051 §6.3.5.
@@ -50,7 +54,11 @@ func cmdDelete(c *conn, cmd *command) error {
 	if err := c.checkName(name); err != nil {
 		return err
 	}
-	return c.st.DeleteMailbox(c.ctx, name)
+	if err := c.st.DeleteMailbox(c.ctx, name); err != nil {
+		return err
+	}
+	c.published(mailboxEvent{kind: evMailboxName, name: name, deleted: true})
+	return nil
 }
 
 // RENAME, RFC 9051 §6.3.6: renaming INBOX moves its messages and leaves
@@ -72,7 +80,16 @@ func cmdRename(c *conn, cmd *command) error {
 	if err := c.checkName(to); err != nil {
 		return err
 	}
-	return c.st.RenameMailbox(c.ctx, from, to)
+	if err := c.st.RenameMailbox(c.ctx, from, to); err != nil {
+		return err
+	}
+	ev := mailboxEvent{kind: evMailboxName, name: to, old: from}
+	if from == "INBOX" {
+		// RFC 9051 §6.3.6: INBOX stays, empty; the new name is new.
+		ev.old = ""
+	}
+	c.published(ev)
+	return nil
 }
 
 // SUBSCRIBE and UNSUBSCRIBE, RFC 9051 §6.3.7 and §6.3.8.
@@ -85,5 +102,9 @@ func cmdSubscribe(c *conn, cmd *command) error {
 	if err := c.checkName(name); err != nil {
 		return err
 	}
-	return c.st.SetSubscribed(c.ctx, name, cmd.name == "SUBSCRIBE")
+	if err := c.st.SetSubscribed(c.ctx, name, cmd.name == "SUBSCRIBE"); err != nil {
+		return err
+	}
+	c.published(mailboxEvent{kind: evSubscriptionChange, name: name})
+	return nil
 }

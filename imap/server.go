@@ -86,6 +86,15 @@ type Server struct {
 	// disables both.
 	CacheSize int64
 
+	// MaxNotifyMailboxes bounds the mailboxes one session's NOTIFY
+	// (RFC 5465) watches for message events; each is an open mailbox
+	// with a Watch. A NOTIFY SET that would watch more is refused with
+	// NO [NOTIFICATIONOVERFLOW], and a session whose watched set grows
+	// past it (mailboxes created later) gets "* OK
+	// [NOTIFICATIONOVERFLOW]" and NOTIFY is turned off (§5.8). Default
+	// 256.
+	MaxNotifyMailboxes int
+
 	// Logger receives connection events. Default nil: discard.
 	Logger *slog.Logger
 	// Trace, when set, receives the protocol dialog ("C: "/"S: "
@@ -100,6 +109,7 @@ type Server struct {
 	wg        sync.WaitGroup
 	nextID    atomic.Uint64
 	recent    recentTracker
+	notifyHub notifyHub
 	meta      *metaCache
 }
 

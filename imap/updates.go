@@ -68,6 +68,7 @@ func (v *view) poll(c *conn, allowExpunge bool) error {
 			c.enc.Raw("* ").Number(uint64(v.recentCount())).Raw(" RECENT\r\n") // RFC 3501 §7.3.2
 		}
 	}
+	changed = v.heldFlagChanges(c, changed)
 	v.announceKeywords(c, changed)
 	for _, m := range changed {
 		if s := v.seq(m.UID); s > 0 {

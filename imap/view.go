@@ -31,6 +31,10 @@ type view struct {
 	// Server's recentTracker.
 	recent    store.UIDSet
 	recentKey recentKey
+	// holdFlags and heldFlags keep flag changes from a NOTIFY session
+	// that did not ask for FlagChange (notify_wait.go).
+	holdFlags bool
+	heldFlags []store.UID
 	watch     <-chan struct{}
 	cancel    context.CancelFunc
 }

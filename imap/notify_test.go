@@ -1,0 +1,305 @@
+package imap
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mailstack/mailstack/store"
+)
+
+// untagged reads the next line, which must be untagged: a notification
+// sent while the client has no command in progress.
+func (cl *client) untagged() string {
+	cl.t.Helper()
+	l := cl.line()
+	if !strings.HasPrefix(l, "* ") {
+		cl.t.Fatalf("expected an untagged response, got %q", l)
+	}
+	return l
+}
+
+// expect reads untagged lines until one matches re; lines matching skip
+// may come before it, any other line fails the test.
+func (cl *client) expect(re, skip string) string {
+	cl.t.Helper()
+	want := regexp.MustCompile(re)
+	var ignore *regexp.Regexp
+	if skip != "" {
+		ignore = regexp.MustCompile(skip)
+	}
+	for {
+		l := cl.untagged()
+		switch {
+		case want.MatchString(l):
+			return l
+		case ignore != nil && ignore.MatchString(l):
+		default:
+			cl.t.Fatalf("got %q, want %s", l, re)
+		}
+	}
+}
+
+// TestNotifyBetweenCommands is the acceptance script of RFC 5465: session
+// A sets NOTIFY and sends nothing more; session B appends, flags,
+// expunges, creates, renames, subscribes and deletes; A reads each
+// notification as it comes.
+func TestNotifyBetweenCommands(t *testing.T) {
+	ts := newTestServer(t, nil)
+	a := login(t, ts.addr, "u")
+	a.ok("ENABLE IMAP4rev2")
+	a.ok("CREATE Other")
+	a.ok("SELECT INBOX")
+	a.ok("NOTIFY SET (SELECTED (MessageNew (UID FLAGS) MessageExpunge FlagChange)) " +
+		"(PERSONAL (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange))")
+	b := login(t, ts.addr, "u")
+
+	// MessageNew in the selected mailbox: EXISTS, then the FETCH asked
+	// for (§5.2).
+	b.ok("APPEND INBOX {6+}\r\nHi!\r\n")
+	a.expect(`^\* 1 EXISTS$`, "")
+	a.expect(`^\* 1 FETCH \(UID 1 FLAGS \(\)\)$`, "")
+
+	// MessageNew elsewhere: STATUS (§5.2).
+	b.ok("APPEND Other (\\Seen) {6+}\r\nHo!\r\n")
+	a.expect(`^\* STATUS "Other" \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 0\)$`, "")
+
+	// FlagChange in the selected mailbox (§5.1) and elsewhere.
+	b.ok("SELECT INBOX")
+	b.ok(`STORE 1 +FLAGS (\Flagged)`)
+	a.expect(`^\* 1 FETCH \(UID 1 FLAGS \(\\Flagged\)\)$`, "")
+	b.ok("SELECT Other")
+	b.ok(`STORE 1 -FLAGS (\Seen)`)
+	a.expect(`^\* STATUS "Other" \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 1\)$`, "")
+
+	// MessageExpunge in the selected mailbox (§5.3) and elsewhere.
+	b.ok("SELECT INBOX")
+	b.ok(`STORE 1 +FLAGS (\Deleted)`)
+	a.expect(`^\* 1 FETCH \(UID 1 FLAGS \(\\Flagged \\Deleted\)\)$`, "")
+	b.ok("EXPUNGE")
+	a.expect(`^\* 1 EXPUNGE$`, "")
+	b.ok("SELECT Other")
+	b.ok(`STORE 1 +FLAGS (\Deleted)`)
+	a.expect(`^\* STATUS "Other" \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 1\)$`, "")
+	b.ok("EXPUNGE")
+	a.expect(`^\* STATUS "Other" \(MESSAGES 0 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 0\)$`, "")
+	b.ok("UNSELECT")
+
+	// MailboxName (§5.4) and SubscriptionChange (§5.5); a new mailbox
+	// is watched for message events from then on.
+	b.ok("CREATE New")
+	a.expect(`^\* LIST \(\\HasNoChildren\) "/" "New"$`, "")
+	b.ok("RENAME New Newer")
+	a.expect(`^\* LIST \(\\HasNoChildren\) "/" "Newer" \("OLDNAME" \("New"\)\)$`, "")
+	b.ok("APPEND Newer {6+}\r\nHu!\r\n")
+	a.expect(`^\* STATUS "Newer" \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 1\)$`, "")
+	b.ok("SUBSCRIBE Newer")
+	a.expect(`^\* LIST \(\\HasNoChildren \\Subscribed\) "/" "Newer"$`, "")
+	b.ok("UNSUBSCRIBE Newer")
+	a.expect(`^\* LIST \(\\HasNoChildren\) "/" "Newer"$`, "")
+	b.ok("DELETE Newer")
+	a.expect(`^\* LIST \(\\NonExistent\) "/" "Newer"$`, "")
+
+	// Store deliveries (an MDA, another process) are seen too.
+	ts.deliver(t, "u", "Other", msgN(1))
+	a.expect(`^\* STATUS "Other" \(MESSAGES 1 UIDNEXT 3 UIDVALIDITY \d+ UNSEEN 1\)$`, "")
+
+	// A's own changes are not echoed as LIST (RFC 5465 §5).
+	lines := a.ok("CREATE Mine")
+	if len(lines) != 0 {
+		t.Fatalf("own CREATE: %q", lines)
+	}
+	a.ok("LOGOUT")
+}
+
+// TestNotifyStatusAndFilters: SET STATUS sends the watched mailboxes'
+// STATUS before the tagged OK (§3.1); a mailbox no group names stays
+// silent; an earlier group wins.
+func TestNotifyStatusAndFilters(t *testing.T) {
+	ts := newTestServer(t, nil)
+	a := login(t, ts.addr, "u")
+	for _, n := range []string{"Lists", "Lists/Go", "Misc", "Quiet"} {
+		a.ok("CREATE " + n)
+	}
+	lines := a.ok("NOTIFY SET STATUS (MAILBOXES Quiet NONE) (SUBTREE Lists (MessageNew MessageExpunge)) " +
+		"(MAILBOXES (Misc INBOX) (MessageNew MessageExpunge))")
+	var got []string
+	for _, l := range lines {
+		got = append(got, regexp.MustCompile(` UIDVALIDITY \d+`).ReplaceAllString(l, ""))
+	}
+	want := []string{
+		"* STATUS \"INBOX\" (MESSAGES 0 UIDNEXT 1 UNSEEN 0)",
+		"* STATUS \"Lists\" (MESSAGES 0 UIDNEXT 1 UNSEEN 0)",
+		"* STATUS \"Lists/Go\" (MESSAGES 0 UIDNEXT 1 UNSEEN 0)",
+		"* STATUS \"Misc\" (MESSAGES 0 UIDNEXT 1 UNSEEN 0)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("NOTIFY SET STATUS:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Quiet is exempt, then Lists/Go is reported: had Quiet's STATUS
+	// been sent it would come first (the session reports in name order).
+	ts.deliver(t, "u", "Quiet", msgN(1))
+	ts.deliver(t, "u", "Lists/Go", msgN(1))
+	a.expect(`^\* STATUS "Lists/Go" \(MESSAGES 1 `, "")
+
+	// INBOXES is INBOX; SUBSCRIBED follows SUBSCRIBE (§6.4).
+	a.ok("NOTIFY SET (INBOXES (MessageNew MessageExpunge)) (SUBSCRIBED (MessageNew MessageExpunge))")
+	ts.deliver(t, "u", "Misc", msgN(1))
+	ts.deliver(t, "u", "INBOX", msgN(1))
+	a.expect(`^\* STATUS "INBOX" \(MESSAGES 1 `, "")
+	a.ok("SUBSCRIBE Misc")
+	ts.deliver(t, "u", "Misc", msgN(2))
+	a.expect(`^\* STATUS "Misc" \(MESSAGES 2 `, "")
+}
+
+// TestNotifyNone: NOTIFY NONE turns notifications off.
+func TestNotifyNone(t *testing.T) {
+	ts := newTestServer(t, nil)
+	a := login(t, ts.addr, "u")
+	a.ok("CREATE Other")
+	a.ok("CREATE Sentinel")
+	a.ok("NOTIFY SET (PERSONAL (MessageNew MessageExpunge MailboxName))")
+	ts.deliver(t, "u", "Other", msgN(1))
+	a.expect(`^\* STATUS "Other" \(MESSAGES 1 `, "")
+	a.ok("NOTIFY NONE")
+	b := login(t, ts.addr, "u")
+	ts.deliver(t, "u", "Other", msgN(2))
+	b.ok("CREATE Third")
+	if lines := a.ok("NOOP"); len(lines) != 0 {
+		t.Fatalf("after NOTIFY NONE: %q", lines)
+	}
+	// Had Other's change been kept, it would come before Sentinel's.
+	a.ok("NOTIFY SET (MAILBOXES (Other Sentinel) (MessageNew MessageExpunge))")
+	ts.deliver(t, "u", "Sentinel", msgN(1))
+	a.expect(`^\* STATUS "Sentinel" \(MESSAGES 1 `, "")
+}
+
+// TestNotifyErrors: unsupported events get NO [BADEVENT] listing the
+// supported ones (§3.1); broken rules of §5 and §6.1 get BAD.
+func TestNotifyErrors(t *testing.T) {
+	ts := newTestServer(t, nil)
+	a := login(t, ts.addr, "u")
+	for _, ev := range []string{"AnnotationChange", "MailboxMetadataChange", "ServerMetadataChange", "X-Unknown"} {
+		_, st := a.do("NOTIFY SET (PERSONAL (MessageNew MessageExpunge " + ev + "))")
+		if st != "NO [BADEVENT "+supportedEvents+"] Unsupported event" {
+			t.Errorf("%s: %s", ev, st)
+		}
+	}
+	for _, cmd := range []string{
+		"NOTIFY SET (PERSONAL (MessageNew))",
+		"NOTIFY SET (PERSONAL (MessageExpunge FlagChange))",
+		"NOTIFY SET (PERSONAL (FlagChange))",
+		"NOTIFY SET (SELECTED (MailboxName))",
+		"NOTIFY SET (SELECTED NONE) (SELECTED-DELAYED NONE)",
+		"NOTIFY SET (PERSONAL (MessageNew (UID) MessageExpunge))",
+		"NOTIFY SET (SELECTED (MessageExpunge (UID) MessageNew))",
+		"NOTIFY SET (BOGUS NONE)",
+		"NOTIFY SET STAT (PERSONAL NONE)",
+		"NOTIFY SET (PERSONAL ALL)",
+		"NOTIFY SET",
+		"NOTIFY SET ()",
+		"NOTIFY SET (MAILBOXES NONE)",
+		"NOTIFY SET (SELECTED (MessageNew (BOGUS) MessageExpunge))",
+		"NOTIFY RESET",
+		"NOTIFY",
+	} {
+		if _, st := a.do(cmd); !strings.HasPrefix(st, "BAD ") {
+			t.Errorf("%s: %s", cmd, st)
+		}
+	}
+	// A nonexistent mailbox is ignored (§6.6); SELECTED NONE is fine.
+	a.ok("NOTIFY SET (SELECTED NONE) (MAILBOXES (Nowhere INBOX) (MessageNew MessageExpunge FlagChange))")
+	a.ok("NOTIFY NONE")
+	a.ok("NOTIFY NONE")
+	lines := a.ok("CAPABILITY")
+	if !strings.Contains(lines[0], " NOTIFY") {
+		t.Fatalf("capability: %q", lines[0])
+	}
+}
+
+// TestNotifyOverflow: too many mailboxes is NO [NOTIFICATIONOVERFLOW] at
+// SET, and an untagged OK [NOTIFICATIONOVERFLOW] later (§5.8), after
+// which NOTIFY is off.
+func TestNotifyOverflow(t *testing.T) {
+	ts := newTestServer(t, func(s *Server) { s.MaxNotifyMailboxes = 3 })
+	a := login(t, ts.addr, "u")
+	a.ok("CREATE A")
+	a.ok("CREATE B")
+	a.ok("CREATE C")
+	if _, st := a.do("NOTIFY SET (PERSONAL (MessageNew MessageExpunge))"); !strings.HasPrefix(st, "NO [NOTIFICATIONOVERFLOW]") {
+		t.Fatalf("got %s", st)
+	}
+	a.ok("DELETE C")
+	a.ok("NOTIFY SET (PERSONAL (MessageNew MessageExpunge))")
+	b := login(t, ts.addr, "u")
+	b.ok("CREATE D")
+	a.expect(`^\* OK \[NOTIFICATIONOVERFLOW\] `, "")
+	ts.deliver(t, "u", "A", msgN(1))
+	if lines := a.ok("NOOP"); len(lines) != 0 {
+		t.Fatalf("after overflow: %q", lines)
+	}
+}
+
+// TestNotifyIdle: in IDLE a NOTIFY session gets exactly its events (§4):
+// other mailboxes' STATUS, EXISTS for the selected one, and no FETCH for
+// flag changes it did not ask for, which come with the next command.
+func TestNotifyIdle(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.deliver(t, "u", "INBOX", msgN(1))
+	a := login(t, ts.addr, "u")
+	a.ok("ENABLE IMAP4rev2")
+	a.ok("CREATE Other")
+	a.ok("SELECT INBOX")
+	a.ok("NOTIFY SET (SELECTED (MessageNew MessageExpunge)) (PERSONAL (MessageNew MessageExpunge))")
+	a.send("i IDLE")
+	if l := a.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("IDLE: %q", l)
+	}
+	ts.deliver(t, "u", "Other", msgN(1))
+	a.expect(`^\* STATUS "Other" \(MESSAGES 1 `, "")
+	st := ts.userStore(t, "u")
+	mb, err := st.OpenMailbox(context.Background(), "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mb.Close()
+	if _, err := mb.SetFlags(context.Background(), store.All, store.FlagsAdd, []string{`\Flagged`}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ts.deliver(t, "u", "INBOX", msgN(2))
+	a.expect(`^\* 2 EXISTS$`, "")
+	// A FETCH for the flag change would come before this.
+	ts.deliver(t, "u", "INBOX", msgN(3))
+	a.expect(`^\* 3 EXISTS$`, "")
+	a.send("DONE")
+	var lines []string
+	for l := a.line(); l != "i OK IDLE completed"; l = a.line() {
+		lines = append(lines, l)
+	}
+	// The change is held for a command: IDLE's end, or this NOOP.
+	lines = append(lines, a.ok("NOOP")...)
+	if len(lines) != 1 || lines[0] != `* 1 FETCH (UID 1 FLAGS (\Flagged))` {
+		t.Fatalf("after DONE, held flag change: %q", lines)
+	}
+}
+
+// TestNotifySelectedDelayed: SELECTED-DELAYED holds EXPUNGE back until a
+// command that allows it (§6.1.2), while EXISTS comes at once.
+func TestNotifySelectedDelayed(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.deliver(t, "u", "INBOX", msgN(1), `\Deleted`)
+	a := login(t, ts.addr, "u")
+	a.ok("ENABLE IMAP4rev2")
+	a.ok("SELECT INBOX")
+	a.ok("NOTIFY SET (SELECTED-DELAYED (MessageNew MessageExpunge FlagChange))")
+	b := login(t, ts.addr, "u")
+	b.ok("SELECT INBOX")
+	b.ok("EXPUNGE")
+	b.ok("APPEND INBOX {6+}\r\nHi!\r\n")
+	a.expect(`^\* 2 EXISTS$`, "")
+	lines := a.ok("NOOP")
+	if !hasLine(lines, "* 1 EXPUNGE") {
+		t.Fatalf("NOOP: %q", lines)
+	}
+}
