@@ -20,6 +20,7 @@ func (c *conn) writeCaps() {
 	c.enc.Raw(" SASL-IR LITERAL+ ENABLE ID IDLE NAMESPACE UIDPLUS MOVE UNSELECT" +
 		" SPECIAL-USE CHILDREN LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY UTF8=ACCEPT")
 	c.enc.Raw(" NOTIFY")
+	c.enc.Raw(" CONDSTORE QRESYNC") // RFC 7162
 	c.enc.Raw(" APPENDLIMIT=" + strconv.FormatInt(c.srv.appendLimit(), 10))
 }
 
@@ -74,8 +75,9 @@ func cmdID(c *conn, cmd *command) error {
 	return nil
 }
 
-// ENABLE, RFC 5161 §3.1: IMAP4rev2 (RFC 9051 §6.3.1) and UTF8=ACCEPT
-// (RFC 6855 §3); other names are ignored.
+// ENABLE, RFC 5161 §3.1: IMAP4rev2 (RFC 9051 §6.3.1), UTF8=ACCEPT
+// (RFC 6855 §3), CONDSTORE and QRESYNC (RFC 7162 §3.1, §3.2.3); other
+// names are ignored.
 func cmdEnable(c *conn, cmd *command) error {
 	var names []string
 	for c.dec.SP() {
@@ -93,6 +95,7 @@ func cmdEnable(c *conn, cmd *command) error {
 		return nil
 	}
 	c.enc.Raw("* ENABLED")
+	cond := false // RFC 7162 §3.1, §3.2.3: both enable CONDSTORE
 	for _, n := range names {
 		switch {
 		case equalFold(n, "IMAP4rev2") && !c.rev2:
@@ -102,9 +105,18 @@ func cmdEnable(c *conn, cmd *command) error {
 			c.utf8 = true
 			c.dec.UTF8, c.enc.UTF8 = true, true
 			c.enc.Raw(" UTF8=ACCEPT")
+		case equalFold(n, "CONDSTORE") && !c.condstore && !cond:
+			cond = true
+			c.enc.Raw(" CONDSTORE")
+		case equalFold(n, "QRESYNC") && !c.qresync:
+			c.qresync, cond = true, true
+			c.enc.Raw(" QRESYNC")
 		}
 	}
 	c.enc.CRLF()
+	if cond {
+		c.enableCondstore()
+	}
 	return nil
 }
 

@@ -6,7 +6,8 @@ import (
 )
 
 // EXPUNGE (RFC 9051 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1). The EXPUNGE
-// responses are sent by the update poll that follows every command.
+// (or, with QRESYNC, VANISHED) responses are sent by the update poll that
+// follows every command.
 func cmdExpunge(c *conn, cmd *command) error {
 	uids := store.All
 	if cmd.uid {
@@ -32,5 +33,13 @@ func cmdExpunge(c *conn, cmd *command) error {
 		return err
 	}
 	c.sel.markExpunged(gone)
+	if c.condstore {
+		// RFC 7162 §3.2.10 (example): the tagged OK carries the
+		// HIGHESTMODSEQ after the expunges, which are sent now.
+		if err := c.sel.poll(c, true); err != nil || c.sel == nil {
+			return err
+		}
+		cmd.code = "HIGHESTMODSEQ " + itoa(uint64(c.sel.modseq))
+	}
 	return nil
 }

@@ -18,6 +18,7 @@ const (
 	fUID fetchKind = iota
 	fFlags
 	fInternalDate
+	fModSeq // MODSEQ (RFC 7162 §3.1.4.1)
 	fSize
 	fEnvelope
 	fBody          // BODY: the non-extensible structure
@@ -39,7 +40,7 @@ func (it *fetchItem) needsContent() bool { return it.kind >= fSize }
 // needsParse reports whether the item needs the part index.
 func (it *fetchItem) needsParse() bool {
 	switch it.kind {
-	case fUID, fFlags, fInternalDate, fSize:
+	case fUID, fFlags, fInternalDate, fModSeq, fSize:
 		return false
 	case fSection:
 		return len(it.sec.Part) > 0 || it.sec.Specifier != message.SpecNone || it.sec.Binary
@@ -51,6 +52,7 @@ func (it *fetchItem) needsParse() bool {
 func cmdFetch(c *conn, cmd *command) error {
 	var set imapwire.SeqSet
 	var items []fetchItem
+	var mods fetchMods
 	if !c.dec.ExpectSP() || !c.dec.ExpectSeqSet(&set) || !c.dec.ExpectSP() {
 		return nil
 	}
@@ -59,7 +61,7 @@ func cmdFetch(c *conn, cmd *command) error {
 			return nil
 		}
 	}
-	if !c.endArgs() {
+	if c.dec.SP() && !c.fetchModifiers(&mods) || !c.endArgs() {
 		return nil
 	}
 	if set.Saved {
@@ -68,7 +70,17 @@ func cmdFetch(c *conn, cmd *command) error {
 	if cmd.uid && !hasKind(items, fUID) {
 		items = append([]fetchItem{{kind: fUID}}, items...) // RFC 9051 §6.4.9
 	}
-	return c.fetch(c.sel.resolve(set, cmd.uid), items, cmd.uid)
+	idx := c.sel.resolve(set, cmd.uid)
+	if mods.changedSince || mods.vanished {
+		var err error
+		if idx, err = c.changedSince(idx, set, cmd.uid, &mods); err != nil {
+			return err
+		}
+		if !hasKind(items, fModSeq) {
+			items = append(items, fetchItem{kind: fModSeq}) // RFC 7162 §3.1.4.1
+		}
+	}
+	return c.fetch(idx, items, cmd.uid)
 }
 
 func hasKind(items []fetchItem, k fetchKind) bool {
@@ -102,6 +114,9 @@ func (c *conn) fetchAtt(items *[]fetchItem) bool {
 		return add(fFlags, fInternalDate, fSize, fEnvelope, fBody)
 	case "UID":
 		return add(fUID)
+	case "MODSEQ":
+		c.enableCondstore()
+		return add(fModSeq)
 	case "FLAGS":
 		return add(fFlags)
 	case "INTERNALDATE":
@@ -274,7 +289,7 @@ func (c *conn) markSeen(infos []store.MessageInfo, items []fetchItem) (map[store
 			return cmp.Compare(m.UID, uid)
 		})
 		if ok {
-			infos[i].Flags = u.Flags
+			infos[i].Flags, infos[i].ModSeq = u.Flags, u.ModSeq
 		}
 	}
 	return changed, nil

@@ -126,7 +126,7 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 	mode, needC := openPlain, false
 	for i := range items {
 		switch it := &items[i]; it.kind {
-		case fUID, fFlags, fInternalDate:
+		case fUID, fFlags, fInternalDate, fModSeq:
 		case fSize:
 			needC = needC || !meta.sized
 		case fEnvelope, fBody, fBodyStructure:
@@ -190,6 +190,10 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 	if flagsChanged && !hasKind(items, fFlags) {
 		c.enc.Raw(" FLAGS ")
 		c.writeMsgFlags(m.UID, m.Flags)
+	}
+	if flagsChanged && c.condstore && !hasKind(items, fModSeq) {
+		c.enc.SP() // RFC 7162 §3.1: \Seen set by FETCH
+		c.writeModSeq(m.ModSeq)
 	}
 	c.enc.Raw(")\r\n")
 	return c.enc.Err()
@@ -293,6 +297,8 @@ func (c *conn) writeItem(m *store.MessageInfo, it *fetchItem, p *prepared) {
 	case fFlags:
 		e.Raw("FLAGS ")
 		c.writeMsgFlags(m.UID, m.Flags)
+	case fModSeq:
+		c.writeModSeq(m.ModSeq)
 	case fInternalDate:
 		e.Raw(`INTERNALDATE "`).Raw(imapwire.FormatDateTime(m.InternalDate)).Byte('"')
 	case fSize:

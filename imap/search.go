@@ -28,6 +28,7 @@ type searchOpts struct {
 	esearch             bool // answer with ESEARCH (RETURN given, or IMAP4rev2)
 	min, max, all, cnt  bool
 	returnGiven, anyOpt bool
+	modseq              uint64 // RFC 7162 §3.1.5: highest MODSEQ of the results, with a MODSEQ key
 }
 
 // SEARCH, RFC 9051 §6.4.4, with ESEARCH return options (RFC 4731).
@@ -65,6 +66,13 @@ func cmdSearch(c *conn, cmd *command) error {
 	matches, err := c.search(root)
 	if err != nil {
 		return err
+	}
+	if hasModSeqKey(root) {
+		ms, err := c.searchModSeq(&o, matches)
+		if err != nil {
+			return err
+		}
+		o.modseq = uint64(ms)
 	}
 	c.writeSearch(cmd, &o, matches)
 	return nil
@@ -190,6 +198,8 @@ func (c *conn) searchArgs(k *searchKey, depth int) bool {
 		ok := d.ExpectSP() && d.ExpectNumber64(&n)
 		k.num = int64(n)
 		return ok
+	case "MODSEQ":
+		return c.searchModSeqArgs(k)
 	case "UID":
 		k.isUID = true
 		return d.ExpectSP() && d.ExpectSeqSet(&k.set)
@@ -228,6 +238,9 @@ func (c *conn) writeSearch(cmd *command, o *searchOpts, idx []int) {
 		for _, i := range idx {
 			c.enc.SP().Number(num(i))
 		}
+		if o.modseq > 0 {
+			c.enc.Raw(" (MODSEQ ").Number(o.modseq).Byte(')')
+		}
 		c.enc.CRLF()
 		return
 	}
@@ -252,6 +265,9 @@ func (c *conn) writeSearch(cmd *command, o *searchOpts, idx []int) {
 			n[j] = uint32(num(i))
 		}
 		c.enc.Raw(" ALL ").Raw(imapwire.FormatUIDs(n))
+	}
+	if o.modseq > 0 {
+		c.enc.Raw(" MODSEQ ").Number(o.modseq)
 	}
 	c.enc.CRLF()
 }

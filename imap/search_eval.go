@@ -75,6 +75,8 @@ func (sm *searchMsg) match(k *searchKey) bool {
 		return k.set.Contains(uint32(m.UID), uint32(sm.c.sel.maxUID()))
 	case "ALL":
 		return true
+	case "MODSEQ": // RFC 7162 §3.1.5
+		return m.ModSeq >= store.ModSeq(k.num)
 	case "RECENT": // RFC 3501 §6.4.4
 		return sm.c.sel.isRecent(m.UID)
 	case "NEW":

@@ -6,17 +6,24 @@ import (
 	"github.com/mailstack/mailstack/store"
 )
 
-// SELECT and EXAMINE, RFC 9051 §6.3.2 and §6.3.3.
+// SELECT and EXAMINE, RFC 9051 §6.3.2 and §6.3.3, with the CONDSTORE and
+// QRESYNC parameters (RFC 7162 §3.1.8, §3.2.5).
 func cmdSelect(c *conn, cmd *command) error {
 	var name string
-	if !c.dec.ExpectSP() || !c.dec.ExpectMailbox(&name) || !c.endArgs() {
+	var params selectParams
+	if !c.dec.ExpectSP() || !c.dec.ExpectMailbox(&name) ||
+		c.dec.SP() && !c.selectParams(&params) || !c.endArgs() {
 		return nil
+	}
+	if params.qresync != nil && !c.qresync {
+		return bad("", "QRESYNC is not enabled") // RFC 7162 §3.2.5
 	}
 	if c.sel != nil {
 		// RFC 9051 §6.3.2: the previous mailbox is closed first, even
-		// if this SELECT fails; rev2 announces it with [CLOSED].
+		// if this SELECT fails; rev2 and QRESYNC (RFC 7162 §3.2.11)
+		// announce it with [CLOSED].
 		c.deselect()
-		if c.rev2 {
+		if c.rev2 || c.qresync {
 			c.enc.Raw("* OK [CLOSED] Previous mailbox closed\r\n")
 		}
 	}
@@ -31,6 +38,12 @@ func cmdSelect(c *conn, cmd *command) error {
 	}
 	c.enc.Raw("* OK [UIDVALIDITY ").Number(uint64(v.uidValidity)).Raw("] UIDs valid\r\n")
 	c.enc.Raw("* OK [UIDNEXT ").Number(uint64(v.uidNext)).Raw("] Predicted next UID\r\n")
+	if params.condstore {
+		c.enableCondstore() // no mailbox is selected: no untagged OK
+	}
+	if c.condstore { // RFC 7162 §3.1.2.1
+		c.enc.Raw("* OK [HIGHESTMODSEQ ").Number(uint64(v.modseq)).Raw("] Highest\r\n")
+	}
 	v.writeFlagsResponses(c)
 	if !c.rev2 && unseen > 0 {
 		c.enc.Raw("* OK [UNSEEN ").Number(uint64(unseen)).Raw("] First unseen\r\n")
@@ -39,6 +52,11 @@ func cmdSelect(c *conn, cmd *command) error {
 		c.enc.Raw(`* LIST () `).String(string(c.st.Delimiter())).SP().Mailbox(name).CRLF()
 	}
 	c.sel, c.state = &v.view, stateSelected
+	if params.qresync != nil {
+		if err := c.qresyncSelect(params.qresync, v); err != nil {
+			return err
+		}
+	}
 	cmd.code = "READ-WRITE"
 	if v.readOnly {
 		cmd.code = "READ-ONLY"

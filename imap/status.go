@@ -6,7 +6,7 @@ import (
 	"github.com/mailstack/mailstack/store"
 )
 
-var statusItems = []string{"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT"}
+var statusItems = []string{"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ"}
 
 // STATUS, RFC 9051 §6.3.11, with SIZE (RFC 8438).
 func cmdStatus(c *conn, cmd *command) error {
@@ -91,6 +91,8 @@ func (c *conn) writeStatus(name string, st mailboxStatus, items []string) {
 			c.enc.Number(uint64(st.Size))
 		case "RECENT":
 			c.enc.Number(uint64(st.recent))
+		case "HIGHESTMODSEQ": // RFC 7162 §3.1.7
+			c.enc.Number(uint64(st.HighestModSeq))
 		}
 	}
 	c.enc.Raw(")\r\n")

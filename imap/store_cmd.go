@@ -7,13 +7,18 @@ import (
 	"github.com/mailstack/mailstack/store"
 )
 
-// STORE, RFC 9051 §6.4.6: FLAGS, +FLAGS, -FLAGS, each with .SILENT.
+// STORE, RFC 9051 §6.4.6: FLAGS, +FLAGS, -FLAGS, each with .SILENT, and
+// the UNCHANGEDSINCE modifier (RFC 7162 §3.1.3).
 func cmdStore(c *conn, cmd *command) error {
 	var set imapwire.SeqSet
 	var item string
 	var flags []string
+	var opts store.SetFlagsOptions
 	if !c.dec.ExpectSP() || !c.dec.ExpectSeqSet(&set) || !c.dec.ExpectSP() {
 		return nil
+	}
+	if b, _ := c.dec.Peek(); b == '(' && (!c.storeModifiers(&opts) || !c.dec.ExpectSP()) {
+		return nil // RFC 7162 §3.1.3 UNCHANGEDSINCE
 	}
 	op := store.FlagsReplace
 	if c.dec.Special('+') {
@@ -42,29 +47,27 @@ func cmdStore(c *conn, cmd *command) error {
 	if err != nil {
 		return err
 	}
+	if opts.Conditional {
+		c.enableCondstore()
+	}
 	idx := c.sel.resolve(set, cmd.uid)
 	if len(idx) == 0 {
 		return nil
 	}
-	upd, err := c.sel.mb.SetFlags(c.ctx, c.sel.uidSet(idx), op, flags, nil)
-	if err != nil {
+	upd, err := c.sel.mb.SetFlags(c.ctx, c.sel.uidSet(idx), op, flags, &opts)
+	if err = c.storeResult(cmd, err); err != nil {
 		return err
 	}
 	silent := item == "FLAGS.SILENT"
 	c.sel.announceKeywords(c, upd)
-	for _, m := range upd {
+	for i := range upd {
+		m := &upd[i]
 		c.sel.reported[m.UID] = m.ModSeq
 		seq := c.sel.seq(m.UID)
-		if silent || seq == 0 {
+		if silent && !c.condstore || seq == 0 {
 			continue
 		}
-		c.enc.Raw("* ").Number(uint64(seq)).Raw(" FETCH (")
-		if cmd.uid {
-			c.enc.Raw("UID ").Number(uint64(m.UID)).SP()
-		}
-		c.enc.Raw("FLAGS ")
-		c.writeMsgFlags(m.UID, m.Flags)
-		c.enc.Raw(")\r\n")
+		c.writeStoreFetch(seq, m, cmd.uid, silent)
 	}
 	return nil
 }

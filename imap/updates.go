@@ -56,9 +56,7 @@ func (v *view) poll(c *conn, allowExpunge bool) error {
 		}
 	}
 	if allowExpunge {
-		for _, s := range v.applyExpunges() {
-			c.enc.Raw("* ").Number(uint64(s)).Raw(" EXPUNGE\r\n")
-		}
+		v.announceExpunges(c) // EXPUNGE, or VANISHED with QRESYNC
 	}
 	if len(added) > 0 {
 		v.uids.Append(added...)
@@ -74,6 +72,10 @@ func (v *view) poll(c *conn, allowExpunge bool) error {
 		if s := v.seq(m.UID); s > 0 {
 			c.enc.Raw("* ").Number(uint64(s)).Raw(" FETCH (UID ").Number(uint64(m.UID)).Raw(" FLAGS ")
 			c.writeMsgFlags(m.UID, m.Flags)
+			if c.condstore { // RFC 7162 §3.1.4.1
+				c.enc.SP()
+				c.writeModSeq(m.ModSeq)
+			}
 			c.enc.Raw(")\r\n")
 		}
 	}
