@@ -1,33 +1,234 @@
 package imap
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mailstack/mailstack/store"
 )
 
-func TestCondstoreSmoke(t *testing.T) {
+// expectLines fails unless got holds want, in order, as whole lines (other
+// lines may come between).
+func expectLines(t *testing.T, cmd string, got []string, want ...string) {
+	t.Helper()
+	i := 0
+	for _, l := range got {
+		if i < len(want) && l == want[i] {
+			i++
+		}
+	}
+	if i < len(want) {
+		t.Fatalf("%s: missing %q in\n%s", cmd, want[i], strings.Join(got, "\n"))
+	}
+}
+
+func noLine(t *testing.T, cmd string, got []string, sub string) {
+	t.Helper()
+	for _, l := range got {
+		if strings.Contains(l, sub) {
+			t.Fatalf("%s: unexpected %q", cmd, l)
+		}
+	}
+}
+
+// modseqOf returns a message's modseq from the store.
+func modseqOf(t *testing.T, ts *testServer, uid store.UID) store.ModSeq {
+	t.Helper()
+	mb, err := ts.userStore(t, "u").OpenMailbox(context.Background(), "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mb.Close()
+	infos, err := mb.List(context.Background(), store.UIDSetOf(uid))
+	if err != nil || len(infos) != 1 {
+		t.Fatalf("List %d: %v", uid, err)
+	}
+	return infos[0].ModSeq
+}
+
+func highest(t *testing.T, ts *testServer) store.ModSeq {
+	mb, _ := ts.userStore(t, "u").OpenMailbox(context.Background(), "INBOX")
+	defer mb.Close()
+	st, _ := mb.Status(context.Background())
+	return st.HighestModSeq
+}
+
+func ms(n store.ModSeq) string { return itoa(uint64(n)) }
+
+// TestCondstoreCommands checks RFC 7162 §3.1 command by command with raw
+// scripts: the enabling commands, MODSEQ in FETCH, CHANGEDSINCE,
+// UNCHANGEDSINCE with MODIFIED (sequence numbers for STORE, UIDs for UID
+// STORE), .SILENT, SEARCH MODSEQ, STATUS HIGHESTMODSEQ and EXPUNGE's
+// HIGHESTMODSEQ.
+func TestCondstoreCommands(t *testing.T) {
 	ts := newTestServer(t, nil)
 	for i := 0; i < 5; i++ {
 		ts.deliver(t, "u", "INBOX", msg1)
 	}
 	cl := login(t, ts.addr, "u")
-	for _, cmd := range []string{
-		"CAPABILITY",
-		"SELECT INBOX (CONDSTORE)",
-		"FETCH 1:* (FLAGS MODSEQ)",
-		"STORE 1:2 +FLAGS (\\Seen)",
-		"STORE 3 (UNCHANGEDSINCE 1) +FLAGS.SILENT (\\Flagged)",
-		"UID STORE 1:5 (UNCHANGEDSINCE 3) +FLAGS.SILENT (\\Deleted)",
-		"FETCH 1:* (UID) (CHANGEDSINCE 5)",
-		"SEARCH MODSEQ 6",
-		"SEARCH RETURN (MIN COUNT) MODSEQ \"/flags/\\\\Seen\" all 6",
-		"STATUS INBOX (HIGHESTMODSEQ MESSAGES)",
-		"EXPUNGE",
-		"ENABLE QRESYNC",
-		"UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)",
-		"SELECT INBOX (QRESYNC (1 2 1:10))",
-	} {
-		lines, st := cl.do(cmd)
-		t.Logf("C: %s\n%s\n%s", cmd, strings.Join(lines, "\n"), st)
+	cl.ok("ENABLE IMAP4rev2")
+	lines := cl.ok("SELECT INBOX")
+	noLine(t, "SELECT", lines, "HIGHESTMODSEQ") // not CONDSTORE-aware yet
+	// FETCH MODSEQ enables CONDSTORE with a mailbox selected: untagged
+	// OK [HIGHESTMODSEQ] first (RFC 7162 §3.1.2.1).
+	lines = cl.ok("FETCH 1 (MODSEQ)")
+	expectLines(t, "FETCH MODSEQ", lines, "* OK [HIGHESTMODSEQ "+ms(highest(t, ts))+"] Highest",
+		"* 1 FETCH (MODSEQ ("+ms(modseqOf(t, ts, 1))+"))")
+
+	// Another session's flag change arrives with UID and MODSEQ.
+	other := login(t, ts.addr, "u")
+	other.ok("SELECT INBOX")
+	other.ok(`STORE 2 +FLAGS (\Flagged)`)
+	lines = cl.ok("NOOP")
+	expectLines(t, "NOOP", lines, `* 2 FETCH (UID 2 FLAGS (\Flagged) MODSEQ (`+ms(modseqOf(t, ts, 2))+"))")
+
+	// STORE: UID and MODSEQ in the FETCH, FLAGS unless silent.
+	lines = cl.ok(`STORE 1 +FLAGS (\Seen)`)
+	expectLines(t, "STORE", lines, `* 1 FETCH (UID 1 FLAGS (\Seen) MODSEQ (`+ms(modseqOf(t, ts, 1))+"))")
+	lines = cl.ok(`STORE 3 +FLAGS.SILENT (\Answered)`)
+	expectLines(t, "STORE.SILENT", lines, "* 3 FETCH (UID 3 MODSEQ ("+ms(modseqOf(t, ts, 3))+"))")
+
+	// UNCHANGEDSINCE: 2 and 3 changed after m; 4 and 5 did not.
+	m := modseqOf(t, ts, 5)
+	lines, st := cl.do(`STORE 2:5 (UNCHANGEDSINCE ` + ms(m) + `) +FLAGS (\Deleted)`)
+	if st != "OK [MODIFIED 2:3] Conditional STORE failed" {
+		t.Fatalf("conditional STORE: %s", st)
+	}
+	expectLines(t, "conditional STORE", lines,
+		`* 4 FETCH (UID 4 FLAGS (\Deleted) MODSEQ (`+ms(modseqOf(t, ts, 4))+"))",
+		`* 5 FETCH (UID 5 FLAGS (\Deleted) MODSEQ (`+ms(modseqOf(t, ts, 5))+"))")
+	noLine(t, "conditional STORE", lines, "* 2 FETCH")
+	if _, st := cl.do(`UID STORE 1,3 (UNCHANGEDSINCE 0) FLAGS.SILENT ()`); st != "OK [MODIFIED 1,3] Conditional STORE failed" {
+		t.Fatalf("UNCHANGEDSINCE 0: %s", st)
+	}
+	if _, st := cl.do(`STORE 1 (UNCHANGEDSINCE x) +FLAGS (\Seen)`); !strings.HasPrefix(st, "BAD") {
+		t.Fatalf("bad modifier: %s", st)
+	}
+
+	// CHANGEDSINCE: only what changed after the given modseq, with
+	// MODSEQ.
+	lines = cl.ok("FETCH 1:* (FLAGS) (CHANGEDSINCE " + ms(modseqOf(t, ts, 3)) + ")")
+	if len(lines) != 2 {
+		t.Fatalf("CHANGEDSINCE: %q", lines)
+	}
+	expectLines(t, "CHANGEDSINCE", lines, `* 4 FETCH (FLAGS (\Deleted) MODSEQ (`+ms(modseqOf(t, ts, 4))+"))",
+		`* 5 FETCH (FLAGS (\Deleted) MODSEQ (`+ms(modseqOf(t, ts, 5))+"))")
+
+	// SEARCH MODSEQ: the highest modseq of the results at the end.
+	top := highest(t, ts)
+	lines = cl.ok("SEARCH RETURN () MODSEQ " + ms(m+1))
+	expectLines(t, "SEARCH MODSEQ", lines, `* ESEARCH (TAG "t12") ALL 1:5 MODSEQ `+ms(top))
+	lines = cl.ok(`UID SEARCH RETURN (MIN) MODSEQ "/flags/\\Seen" all ` + ms(m+1))
+	expectLines(t, "SEARCH MODSEQ MIN", lines, `* ESEARCH (TAG "t13") UID MIN 1 MODSEQ `+ms(modseqOf(t, ts, 1)))
+	lines = cl.ok("SEARCH MODSEQ " + ms(top+1))
+	expectLines(t, "SEARCH MODSEQ none", lines, `* ESEARCH (TAG "t14")`)
+
+	lines = cl.ok("STATUS INBOX (MESSAGES HIGHESTMODSEQ)")
+	expectLines(t, "STATUS", lines, `* STATUS "INBOX" (MESSAGES 5 HIGHESTMODSEQ `+ms(top)+")")
+
+	// EXPUNGE: its OK carries the HIGHESTMODSEQ after it.
+	lines, st = cl.do("EXPUNGE")
+	expectLines(t, "EXPUNGE", lines, "* 4 EXPUNGE", "* 4 EXPUNGE")
+	if st != "OK [HIGHESTMODSEQ "+ms(highest(t, ts))+"] EXPUNGE completed" {
+		t.Fatalf("EXPUNGE: %s", st)
+	}
+}
+
+// TestCondstoreRev1Search checks the SEARCH (not ESEARCH) form of the
+// MODSEQ result and SELECT (CONDSTORE).
+func TestCondstoreRev1Search(t *testing.T) {
+	ts := newTestServer(t, nil)
+	for i := 0; i < 3; i++ {
+		ts.deliver(t, "u", "INBOX", msg1)
+	}
+	cl := login(t, ts.addr, "u")
+	lines := cl.ok("EXAMINE INBOX (CONDSTORE)")
+	expectLines(t, "EXAMINE (CONDSTORE)", lines, "* OK [HIGHESTMODSEQ "+ms(highest(t, ts))+"] Highest")
+	lines = cl.ok("SEARCH MODSEQ " + ms(modseqOf(t, ts, 2)))
+	expectLines(t, "SEARCH", lines, "* SEARCH 2 3 (MODSEQ "+ms(modseqOf(t, ts, 3))+")")
+	lines = cl.ok("SEARCH MODSEQ 99999")
+	expectLines(t, "SEARCH none", lines, "* SEARCH")
+	if _, st := cl.do("SELECT INBOX (QRESYNC (1 1))"); !strings.HasPrefix(st, "BAD") {
+		t.Fatalf("QRESYNC without ENABLE: %s", st)
+	}
+	if _, st := cl.do("SELECT INBOX (FOO)"); !strings.HasPrefix(st, "BAD") {
+		t.Fatalf("unknown select parameter: %s", st)
+	}
+}
+
+// TestQResyncVanished checks that once QRESYNC is enabled VANISHED
+// replaces EXPUNGE after EXPUNGE, UID EXPUNGE and MOVE, and during IDLE
+// (RFC 7162 §3.2.10), and UID FETCH (CHANGEDSINCE … VANISHED) (§3.2.6).
+func TestQResyncVanished(t *testing.T) {
+	ts := newTestServer(t, nil)
+	for i := 0; i < 10; i++ {
+		ts.deliver(t, "u", "INBOX", msg1)
+	}
+	cl := login(t, ts.addr, "u")
+	if l := cl.ok("ENABLE IMAP4rev2 QRESYNC CONDSTORE"); !hasLine(l, "* ENABLED IMAP4rev2 QRESYNC") {
+		t.Fatalf("ENABLE: %q", l)
+	}
+	cl.ok("CREATE Trash")
+	lines := cl.ok("SELECT INBOX")
+	m0 := highest(t, ts)
+	expectLines(t, "SELECT", lines, "* OK [HIGHESTMODSEQ "+ms(m0)+"] Highest")
+	if _, st := cl.do("FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)"); !strings.HasPrefix(st, "BAD") {
+		t.Fatalf("VANISHED without UID: %s", st)
+	}
+	if _, st := cl.do("UID FETCH 1:* (FLAGS) (VANISHED)"); !strings.HasPrefix(st, "BAD") {
+		t.Fatalf("VANISHED without CHANGEDSINCE: %s", st)
+	}
+
+	cl.ok(`STORE 1:3 +FLAGS.SILENT (\Deleted)`)
+	lines, st := cl.do("EXPUNGE")
+	expectLines(t, "EXPUNGE", lines, "* VANISHED 1:3")
+	noLine(t, "EXPUNGE", lines, "EXPUNGE")
+	if !strings.HasPrefix(st, "OK [HIGHESTMODSEQ ") {
+		t.Fatalf("EXPUNGE: %s", st)
+	}
+	cl.ok(`UID STORE 5,7 +FLAGS.SILENT (\Deleted)`)
+	lines = cl.ok("UID EXPUNGE 4:5")
+	expectLines(t, "UID EXPUNGE", lines, "* VANISHED 5")
+	lines = cl.ok("UID MOVE 8:9 Trash")
+	expectLines(t, "MOVE", lines, "* VANISHED 8:9")
+
+	// Another session expunges while this one idles.
+	other := login(t, ts.addr, "u")
+	other.ok("SELECT INBOX")
+	cl.send("i1 IDLE")
+	if l := cl.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("IDLE: %q", l)
+	}
+	other.ok("UID EXPUNGE 7")
+	cl.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if l := cl.line(); l != "* VANISHED 7" {
+		t.Fatalf("during IDLE: %q", l)
+	}
+	cl.send("DONE")
+	if l := cl.line(); !strings.HasPrefix(l, "i1 OK") {
+		t.Fatalf("IDLE end: %q", l)
+	}
+
+	// UID FETCH (CHANGEDSINCE m0 VANISHED): the UIDs of the set
+	// expunged since m0, then what changed.
+	other.ok(`UID STORE 10 +FLAGS (\Seen)`)
+	lines = cl.ok("UID FETCH 2:* (FLAGS) (CHANGEDSINCE " + ms(m0) + " VANISHED)")
+	if lines[0] != "* VANISHED (EARLIER) 2:3,5,7:9" {
+		t.Fatalf("VANISHED (EARLIER): %q", lines)
+	}
+	expectLines(t, "UID FETCH VANISHED", lines, `* 3 FETCH (UID 10 FLAGS (\Seen) MODSEQ (`+ms(modseqOf(t, ts, 10))+"))")
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "* 3 FETCH (UID 10 ") { // the poll may repeat it
+			t.Fatalf("UID FETCH VANISHED: %q", lines)
+		}
+	}
+
+	// SELECT while selected: [CLOSED] first (RFC 7162 §3.2.11).
+	lines = cl.ok("SELECT Trash")
+	if !slices.Contains(lines, "* OK [CLOSED] Previous mailbox closed") {
+		t.Fatalf("no CLOSED: %q", lines)
 	}
 }

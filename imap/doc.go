@@ -77,8 +77,19 @@
 // SET watches what then exists). When a session cannot keep up it gets
 // [NOTIFICATIONOVERFLOW] and NOTIFY is turned off.
 //
-// Not yet supported: CONDSTORE, QRESYNC, SEARCHRES, SORT, THREAD and
-// COMPRESS (planned on the same session views).
+// CONDSTORE and QRESYNC (RFC 7162) use the store's modseqs and expunge
+// tombstones (store.Changes); the session keeps no state of its own for
+// them. A client that resynchronises with SELECT (QRESYNC (…)) from a
+// modseq older than the tombstones its store keeps (memstore and maildir
+// keep the last 100 000 expunges of each mailbox, Config.TombstoneLimit)
+// still gets a correct VANISHED (EARLIER): the UIDs of its known-uids (or
+// of 1:UIDNEXT-1) that are not in the mailbox, less those its
+// sequence-match data shows unchanged, which may name UIDs it never saw,
+// as RFC 7162 §3.2.5.2 allows. Once QRESYNC is enabled, VANISHED replaces
+// EXPUNGE everywhere.
+//
+// Not yet supported: SEARCHRES, SORT, THREAD and COMPRESS (planned on
+// the same session views).
 //
 // Standards:
 //
@@ -104,5 +115,6 @@
 //	RFC 6855  UTF8=ACCEPT
 //	RFC 5530  response codes
 //	RFC 3516  BINARY (FETCH BINARY[] and BINARY.SIZE[])
+//	RFC 7162  CONDSTORE and QRESYNC (MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, VANISHED)
 //	RFC 2045, RFC 2047  decoding for SEARCH (transfer encodings, encoded words)
 package imap

@@ -35,6 +35,10 @@ func FuzzCommandStream(f *testing.F) {
 		login + "c NOTIFY SET (SELECTED-DELAYED (MessageNew MessageExpunge FlagChange)) (INBOXES (MessageNew MessageExpunge AnnotationChange))\r\n" +
 			"d NOTIFY SET (SUBSCRIBED (MessageNew MessageExpunge FlagChange SubscriptionChange)) (MAILBOXES Trash (MessageNew (UID) MessageExpunge))\r\n" +
 			"e NOTIFY SET (SUBSCRIBED (MessageNew MessageExpunge FlagChange SubscriptionChange))\r\nf SUBSCRIBE INBOX\r\ng RENAME INBOX Old\r\nh DELETE Old\r\ni STORE 1 +FLAGS (\\Deleted)\r\nj EXPUNGE\r\n",
+		// RFC 7162 CONDSTORE and QRESYNC
+		"a LOGIN u pass\r\nb ENABLE QRESYNC\r\nc SELECT INBOX (QRESYNC (1 5 1:3,7 (1:2 1,3)))\r\nd EXAMINE INBOX (CONDSTORE)\r\n",
+		login + "c STORE 1:2 (UNCHANGEDSINCE 3) +FLAGS.SILENT (\\Deleted)\r\nd FETCH 1:* (FLAGS MODSEQ) (CHANGEDSINCE 1)\r\ne SEARCH MODSEQ \"/flags/\\\\Seen\" all 2\r\n",
+		"a LOGIN u pass\r\nb ENABLE CONDSTORE QRESYNC\r\nc SELECT INBOX\r\nd UID FETCH 1:* (UID) (CHANGEDSINCE 0 VANISHED)\r\ne STORE 1 +FLAGS (\\Deleted)\r\nf EXPUNGE\r\ng STATUS INBOX (HIGHESTMODSEQ)\r\n",
 	} {
 		f.Add(s)
 	}

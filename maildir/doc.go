@@ -42,7 +42,9 @@
 //     dotlock that Dovecot takes too. UIDs given by Dovecot are kept.
 //   - Modseqs for CONDSTORE/QRESYNC live in mailstack-modseq (see
 //     JournalName), with expunge tombstones: the last Config.TombstoneLimit
-//     (100 000) per folder. Changes made by other programs are noticed on
+//     (100 000) per folder, older ones dropped when the journal is
+//     compacted; Changes since a modseq older than the oldest kept reports
+//     ExpungedIncomplete. Changes made by other programs are noticed on
 //     the next scan and get fresh modseqs then.
 //   - Object ids (RFC 8474, store.ObjectIDStore) are Dovecot's GUIDs:
 //     MailboxID is the mailbox GUID in the dovecot-uidlist header

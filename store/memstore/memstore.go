@@ -7,7 +7,9 @@
 //	mb.Append(ctx, strings.NewReader("Subject: hi\r\n\r\nhello\r\n"), nil)
 //
 // Nothing is persisted. Expunge tombstones are kept for the last
-// Config.TombstoneLimit expunges of each mailbox (RFC 7162 §3.2.5.2).
+// Config.TombstoneLimit expunges of each mailbox (RFC 7162 §3.2.5.2);
+// Changes since a modseq older than the oldest tombstone kept reports
+// ExpungedIncomplete, and an IMAP server then compares UID lists instead.
 //
 // Object ids (RFC 8474) are random: a mailbox gets its MailboxID when it is
 // created and keeps it through renames; a message gets its EmailID when it
