@@ -15,9 +15,6 @@ func cmdCopy(c *conn, cmd *command) error {
 		!c.dec.ExpectMailbox(&dest) || !c.endArgs() {
 		return nil
 	}
-	if set.Saved {
-		return bad("", "SEARCHRES is not supported")
-	}
 	move := cmd.name == "MOVE"
 	if move && c.sel.readOnly {
 		return no("CANNOT", "Mailbox is read-only")
@@ -25,7 +22,7 @@ func cmdCopy(c *conn, cmd *command) error {
 	if err := c.checkName(dest); err != nil {
 		return err
 	}
-	idx := c.sel.resolve(set, cmd.uid)
+	idx := c.resolveSet(set, cmd.uid)
 	if len(idx) == 0 {
 		return nil
 	}

@@ -15,7 +15,7 @@ func cmdExpunge(c *conn, cmd *command) error {
 		if !c.dec.ExpectSP() || !c.dec.ExpectSeqSet(&set) {
 			return nil
 		}
-		idx := c.sel.resolve(set, true)
+		idx := c.resolveSet(set, true)
 		uids = c.sel.uidSet(idx)
 		if len(idx) == 0 {
 			c.endArgs()

@@ -64,13 +64,10 @@ func cmdFetch(c *conn, cmd *command) error {
 	if c.dec.SP() && !c.fetchModifiers(&mods) || !c.endArgs() {
 		return nil
 	}
-	if set.Saved {
-		return bad("", "SEARCHRES is not supported")
-	}
 	if cmd.uid && !hasKind(items, fUID) {
 		items = append([]fetchItem{{kind: fUID}}, items...) // RFC 9051 §6.4.9
 	}
-	idx := c.sel.resolve(set, cmd.uid)
+	idx := c.resolveSet(set, cmd.uid)
 	if mods.changedSince || mods.vanished {
 		var err error
 		if idx, err = c.changedSince(idx, set, cmd.uid, &mods); err != nil {

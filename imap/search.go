@@ -27,6 +27,7 @@ const maxSearchDepth = 64
 type searchOpts struct {
 	esearch             bool // answer with ESEARCH (RETURN given, or IMAP4rev2)
 	min, max, all, cnt  bool
+	save                bool // SAVE (RFC 5182 §2.1)
 	returnGiven, anyOpt bool
 	modseq              uint64 // RFC 7162 §3.1.5: highest MODSEQ of the results, with a MODSEQ key
 }
@@ -57,6 +58,7 @@ func cmdSearch(c *conn, cmd *command) error {
 	}
 	if c.badCharset {
 		c.badCharset = false
+		c.failedSave(&o)
 		return no("BADCHARSET (UTF-8 US-ASCII)", "Unsupported charset") // RFC 9051 §6.4.4
 	}
 	o.esearch = o.returnGiven || c.rev2
@@ -65,17 +67,30 @@ func cmdSearch(c *conn, cmd *command) error {
 	}
 	matches, err := c.search(root)
 	if err != nil {
+		c.failedSave(&o)
 		return err
 	}
 	if hasModSeqKey(root) {
 		ms, err := c.searchModSeq(&o, matches)
 		if err != nil {
+			c.failedSave(&o)
 			return err
 		}
 		o.modseq = uint64(ms)
 	}
+	if o.save {
+		c.saveResult(savedPart(&o, matches))
+	}
 	c.writeSearch(cmd, &o, matches)
 	return nil
+}
+
+// failedSave empties the saved result after a SEARCH with SAVE failed
+// with NO (RFC 5182 §2.1); a BAD one, or one without SAVE, leaves it.
+func (c *conn) failedSave(o *searchOpts) {
+	if o.save {
+		c.saved = nil
+	}
 }
 
 // searchPrefix reads the optional "RETURN (…)" SP and "CHARSET" SP
@@ -128,8 +143,10 @@ func (c *conn) searchReturn(o *searchOpts) bool {
 			o.all = true
 		case "COUNT":
 			o.cnt = true
+		case "SAVE":
+			o.save = true
 		default:
-			return false // SAVE needs SEARCHRES, not advertised
+			return false
 		}
 		return true
 	})
@@ -232,6 +249,9 @@ func (c *conn) writeSearch(cmd *command, o *searchOpts, idx []int) {
 			return uint64(c.sel.uids.At(i))
 		}
 		return uint64(i + 1)
+	}
+	if o.save && !o.min && !o.max && !o.all && !o.cnt {
+		return // RFC 5182 §2.1: SAVE alone returns no ESEARCH
 	}
 	if !o.esearch {
 		c.enc.Raw("* SEARCH")

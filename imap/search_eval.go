@@ -70,8 +70,14 @@ func (sm *searchMsg) match(k *searchKey) bool {
 	case "OR":
 		return sm.match(k.kids[0]) || sm.match(k.kids[1])
 	case "SEQ":
+		if k.set.Saved {
+			return sm.c.inSaved(m.UID) // RFC 5182 §2.1
+		}
 		return k.set.Contains(uint32(sm.idx+1), uint32(sm.c.sel.uids.Len()))
 	case "UID":
+		if k.set.Saved {
+			return sm.c.inSaved(m.UID)
+		}
 		return k.set.Contains(uint32(m.UID), uint32(sm.c.sel.maxUID()))
 	case "ALL":
 		return true

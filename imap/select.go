@@ -130,6 +130,7 @@ func (c *conn) deselect() {
 		c.sel.close()
 		c.sel = nil
 	}
+	c.saved = nil // RFC 5182 §2.1: no result survives SELECT or CLOSE
 	c.state = stateAuth
 }
 

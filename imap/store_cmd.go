@@ -37,9 +37,6 @@ func cmdStore(c *conn, cmd *command) error {
 	if !c.storeFlagArgs(&flags) || !c.endArgs() {
 		return nil
 	}
-	if set.Saved {
-		return bad("", "SEARCHRES is not supported")
-	}
 	if c.sel.readOnly {
 		return no("CANNOT", "Mailbox is read-only")
 	}
@@ -50,7 +47,7 @@ func cmdStore(c *conn, cmd *command) error {
 	if opts.Conditional {
 		c.enableCondstore()
 	}
-	idx := c.sel.resolve(set, cmd.uid)
+	idx := c.resolveSet(set, cmd.uid)
 	if len(idx) == 0 {
 		return nil
 	}
