@@ -20,8 +20,9 @@ type mailbox struct {
 }
 
 var (
-	_ store.Mailbox      = (*mailbox)(nil)
-	_ store.MessageCache = (*mailbox)(nil)
+	_ store.Mailbox       = (*mailbox)(nil)
+	_ store.MessageCache  = (*mailbox)(nil)
+	_ store.MultiAppender = (*mailbox)(nil)
 )
 
 func (mb *mailbox) Name() string { return mb.name }
@@ -95,43 +96,103 @@ func (mb *mailbox) List(ctx context.Context, uids store.UIDSet) ([]store.Message
 }
 
 func (mb *mailbox) Append(ctx context.Context, r io.Reader, opts *store.AppendOptions) (store.AppendResult, error) {
-	var o store.AppendOptions
-	if opts != nil {
-		o = *opts
-	}
-	flags, err := store.CanonicalFlags(o.Flags)
+	res, err := mb.AppendMulti(ctx, store.AppendMessages(store.AppendMessage{Body: r, Options: opts}))
 	if err != nil {
 		return store.AppendResult{}, err
 	}
+	return res[0], nil
+}
+
+// AppendMulti appends all the messages or none (RFC 3502 MULTIAPPEND).
+// Each message is written to tmp/ and fsynced as next yields it, before
+// any lock is taken; once all are there, they are moved into cur/ and
+// given UIDs under the folder's dovecot-uidlist lock, and if a move or
+// the UID list fails, the files already moved are removed before the lock
+// is released. So neither an error nor a reader that takes the lock (this
+// package, Dovecot) ever sees part of them. A crash is another matter: one
+// during the moves leaves the messages moved so far in cur/, where the
+// next reader numbers them as new mail; files left in tmp/ are ignored by
+// readers and removed after Config.StaleTmp.
+func (mb *mailbox) AppendMulti(ctx context.Context, next func() (*store.AppendMessage, error)) ([]store.AppendResult, error) {
 	f := mb.f
-	vr := &vsizeReader{r: r}
+	var files []importFile
+	var size int64
+	defer func() {
+		for _, fl := range files {
+			os.Remove(fl.tmp) // no-op once linked
+		}
+	}()
+	for {
+		m, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		fl, n, err := mb.writeTemp(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		files, size = append(files, fl), size+n
+	}
+	if len(files) == 0 {
+		return nil, nil
+	}
+	if err := f.s.checkQuota(ctx, len(files), size); err != nil {
+		return nil, err
+	}
+	var res []store.AppendResult
+	err := f.withLock(ctx, func() error {
+		uids, ms, err := f.importFiles(files)
+		if err != nil {
+			return err
+		}
+		for i, u := range uids {
+			res = append(res, store.AppendResult{UIDValidity: f.ul.UIDValidity, UID: u, ModSeq: ms[i]})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.notifyLocked()
+	return res, nil
+}
+
+// writeTemp writes one message of an append to tmp/ and returns it with
+// its size.
+func (mb *mailbox) writeTemp(ctx context.Context, m *store.AppendMessage) (importFile, int64, error) {
+	var o store.AppendOptions
+	if m.Options != nil {
+		o = *m.Options
+	}
+	flags, err := store.CanonicalFlags(o.Flags)
+	if err != nil {
+		return importFile{}, 0, err
+	}
+	f := mb.f
+	vr := &vsizeReader{r: m.Body}
 	tmp, base, err := writeTemp(ctx, f.dir, f.s.host, vr, f.s.cfg.MaxMessageSize)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			err = fmt.Errorf("%w: %q", store.ErrNoSuchMailbox, mb.name)
 		}
-		return store.AppendResult{}, err
+		return importFile{}, 0, err
 	}
-	base += vr.field()   // ",W=", as Dovecot names files
-	defer os.Remove(tmp) // no-op once linked
+	fl := importFile{tmp: tmp, base: base + vr.field(), flags: flags} // ",W=", as Dovecot names files
 	if !o.InternalDate.IsZero() {
 		if err := os.Chtimes(tmp, o.InternalDate, o.InternalDate); err != nil {
-			return store.AppendResult{}, fmt.Errorf("maildir: %w", err)
+			os.Remove(tmp)
+			return importFile{}, 0, fmt.Errorf("maildir: %w", err)
 		}
 	}
-	var res store.AppendResult
-	err = f.withLock(ctx, func() error {
-		uids, ms, err := f.importFiles([]importFile{{tmp: tmp, base: base, flags: flags}})
-		if err != nil {
-			return err
-		}
-		res = store.AppendResult{UIDValidity: f.ul.UIDValidity, UID: uids[0], ModSeq: ms[0]}
-		return nil
-	})
-	if err == nil {
-		f.notifyLocked()
+	st, err := os.Stat(tmp)
+	if err != nil {
+		os.Remove(tmp)
+		return importFile{}, 0, fmt.Errorf("maildir: %w", err)
 	}
-	return res, err
+	return fl, st.Size(), nil
 }
 
 // importFile is a file in tmp/ (of this folder) to add with flags.
@@ -146,13 +207,23 @@ type importFile struct {
 // name differs from the original's gets the original's GUID in its UID
 // list record (G<guid>), as Dovecot copies do, so that both keep its
 // EmailID (RFC 8474 §5.1). Caller holds f.mu and the lock.
-func (f *folder) importFiles(files []importFile) ([]store.UID, []store.ModSeq, error) {
+// All or none: if one fails, those already in cur/ are removed again.
+func (f *folder) importFiles(files []importFile) (_ []store.UID, _ []store.ModSeq, err error) {
 	if err := f.ensureUIDList(); err != nil {
 		return nil, nil, err
 	}
-	names := make([]string, len(files))
+	names := make([]string, 0, len(files))
 	exts := make([]string, len(files))
 	letters := make([]string, len(files))
+	defer func() {
+		if err != nil && len(names) > 0 {
+			for _, n := range names {
+				os.Remove(f.path("cur", n))
+			}
+			syncDir(f.path("cur"))
+			f.dirty = true
+		}
+	}()
 	for i, fl := range files {
 		l, err := f.lettersFor(fl.flags, "")
 		if err != nil {
@@ -162,7 +233,7 @@ func (f *folder) importFiles(files []importFile) ([]store.UID, []store.ModSeq, e
 		if err != nil {
 			return nil, nil, err
 		}
-		names[i], letters[i] = n, l
+		names, letters[i] = append(names, n), l
 		if b, _ := SplitName(n); fl.guid != "" && fl.guid != b {
 			exts[i] = guidExt(fl.guid)
 		}
@@ -344,6 +415,7 @@ func (mb *mailbox) transfer(ctx context.Context, uids store.UIDSet, dest string,
 	dst := mb.f.s.folder(dir)
 	var files []importFile
 	var src []store.UID
+	var size int64
 	defer func() {
 		for _, fl := range files {
 			os.Remove(fl.tmp)
@@ -360,11 +432,16 @@ func (mb *mailbox) transfer(ctx context.Context, uids store.UIDSet, dest string,
 				return
 			}
 			files = append(files, importFile{tmp: tmp, base: base, flags: ParseFlags(m.letters, f.kw), guid: m.guid})
-			src = append(src, m.uid)
+			src, size = append(src, m.uid), size+m.size
 		})
 	})
 	if err != nil || len(files) == 0 {
 		return store.CopyResult{}, err
+	}
+	if !move {
+		if err := mb.f.s.checkQuota(ctx, len(files), size); err != nil {
+			return store.CopyResult{}, err
+		}
 	}
 	var res store.CopyResult
 	err = dst.withLock(ctx, func() error {

@@ -44,6 +44,17 @@ type Config struct {
 	// (store.MessageCache), in bytes. Default 256 MiB; negative: no
 	// cache file is read or written.
 	CacheLimit int64
+	// QuotaStorage limits the sum of the sizes of the message files of
+	// INBOX and every folder, in bytes, reported as the STORAGE resource
+	// in KiB (RFC 9208 §5.1, see Store.Quota). Appends and copies that
+	// would go beyond it fail with store.ErrOverQuota; messages that
+	// other programs deliver are counted but not refused. Default 0: no
+	// limit.
+	QuotaStorage int64
+	// QuotaMessages limits the number of messages in INBOX and every
+	// folder (RFC 9208 §5.2 MESSAGE), enforced as QuotaStorage. Default
+	// 0: no limit.
+	QuotaMessages int
 }
 
 // Store is one user's Maildir++ tree: the root is INBOX, and folder

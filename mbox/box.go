@@ -162,9 +162,10 @@ type pending struct {
 	date  time.Time
 }
 
-// appendMsgs appends msgs under the write locks, all or none, then scans
-// the file and returns the new entries, in order.
-func (b *box) appendMsgs(ctx context.Context, msgs []pending) ([]*entry, error) {
+// appendMsgs appends the messages next yields (until io.EOF) under the
+// write locks, all or none, then scans the file and returns the new
+// entries, in order.
+func (b *box) appendMsgs(ctx context.Context, next func() (*pending, error)) ([]*entry, error) {
 	mu := processLock(b.path)
 	mu.Lock()
 	defer mu.Unlock()
@@ -178,13 +179,21 @@ func (b *box) appendMsgs(ctx context.Context, msgs []pending) ([]*entry, error) 
 		return nil, err
 	}
 	defer l.Unlock()
+	n := 0
 	start, err := appendLocked(f, func(w *Writer) error {
-		for _, m := range msgs {
-			if err := writeWithFlags(w, m, b.cfg.MaxMessageSize); err != nil {
+		for {
+			m, err := next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
 				return err
 			}
+			if err := writeWithFlags(w, *m, b.cfg.MaxMessageSize); err != nil {
+				return err
+			}
+			n++
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -198,8 +207,8 @@ func (b *box) appendMsgs(ctx context.Context, msgs []pending) ([]*entry, error) 
 			out = append(out, e)
 		}
 	}
-	if len(out) != len(msgs) {
-		return nil, fmt.Errorf("mbox: %d messages appended, %d found after them", len(msgs), len(out))
+	if len(out) != n {
+		return nil, fmt.Errorf("mbox: %d messages appended, %d found after them", n, len(out))
 	}
 	return out, nil
 }

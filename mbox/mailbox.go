@@ -131,7 +131,7 @@ func (mb *mailbox) canAppend() error {
 // Line ends become LF, and metadata fields the message brought are
 // dropped, so the content read back differs from r in those.
 func (mb *mailbox) Append(ctx context.Context, r io.Reader, opts *store.AppendOptions) (store.AppendResult, error) {
-	res, err := mb.AppendMulti(ctx, []store.AppendMessage{{Body: r, Options: opts}})
+	res, err := mb.AppendMulti(ctx, store.AppendMessages(store.AppendMessage{Body: r, Options: opts}))
 	if err != nil {
 		return store.AppendResult{}, err
 	}
@@ -139,13 +139,17 @@ func (mb *mailbox) Append(ctx context.Context, r io.Reader, opts *store.AppendOp
 }
 
 // AppendMulti appends all the messages or none (RFC 3502): a failure part
-// way truncates the file back.
-func (mb *mailbox) AppendMulti(ctx context.Context, msgs []store.AppendMessage) ([]store.AppendResult, error) {
+// way truncates the file back. The file stays locked while next yields
+// the messages.
+func (mb *mailbox) AppendMulti(ctx context.Context, next func() (*store.AppendMessage, error)) ([]store.AppendResult, error) {
 	if err := mb.canAppend(); err != nil {
 		return nil, err
 	}
-	ps := make([]pending, len(msgs))
-	for i, m := range msgs {
+	return mb.appendPending(ctx, func() (*pending, error) {
+		m, err := next()
+		if err != nil {
+			return nil, err
+		}
 		var o store.AppendOptions
 		if m.Options != nil {
 			o = *m.Options
@@ -157,15 +161,26 @@ func (mb *mailbox) AppendMulti(ctx context.Context, msgs []store.AppendMessage) 
 		if o.InternalDate.IsZero() {
 			o.InternalDate = time.Now()
 		}
-		ps[i] = pending{body: m.Body, flags: flags, date: o.InternalDate}
-	}
-	return mb.appendPending(ctx, ps)
+		return &pending{body: m.Body, flags: flags, date: o.InternalDate}, nil
+	})
 }
 
-func (mb *mailbox) appendPending(ctx context.Context, ps []pending) ([]store.AppendResult, error) {
+// pendingList yields ps, then io.EOF.
+func pendingList(ps []pending) func() (*pending, error) {
+	i := 0
+	return func() (*pending, error) {
+		if i == len(ps) {
+			return nil, io.EOF
+		}
+		i++
+		return &ps[i-1], nil
+	}
+}
+
+func (mb *mailbox) appendPending(ctx context.Context, next func() (*pending, error)) ([]store.AppendResult, error) {
 	b := mb.b
 	b.mu.Lock()
-	es, err := b.appendMsgs(ctx, ps)
+	es, err := b.appendMsgs(ctx, next)
 	var out []store.AppendResult
 	for _, e := range es {
 		out = append(out, store.AppendResult{UIDValidity: b.uidValidity, UID: e.uid, ModSeq: e.modSeq})
@@ -217,7 +232,7 @@ func (mb *mailbox) Copy(ctx context.Context, uids store.UIDSet, dest string) (st
 		ps = append(ps, pending{body: sectionCloser{io.NewSectionReader(c, 0, c.Size()), c}, flags: m.Flags, date: m.InternalDate})
 		src = append(src, m.UID)
 	}
-	res, err := mb.appendPending(ctx, ps)
+	res, err := mb.appendPending(ctx, pendingList(ps))
 	if err != nil {
 		return store.CopyResult{}, err
 	}

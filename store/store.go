@@ -338,10 +338,32 @@ type Changes struct {
 	ExpungedIncomplete bool
 }
 
-// MultiAppender is an optional interface for an atomic append of several
-// messages (RFC 3502 MULTIAPPEND): either all are added or none.
+// MultiAppender is an optional interface of a Mailbox that appends several
+// messages atomically (RFC 3502 MULTIAPPEND): either all are added or
+// none is. What "none" promises across a crash is each implementation's
+// to document.
 type MultiAppender interface {
-	AppendMulti(ctx context.Context, msgs []AppendMessage) ([]AppendResult, error)
+	// AppendMulti appends the messages next yields, in order, and
+	// returns their results in that order. next returns one message at
+	// a time, then io.EOF; the store reads (or abandons) each Body
+	// before it calls next again, so that messages can stream one after
+	// another from a connection, and it may hold its locks meanwhile.
+	// If next or an append fails, no message is added and the error is
+	// returned, next's unchanged; the store then calls next no more.
+	AppendMulti(ctx context.Context, next func() (*AppendMessage, error)) ([]AppendResult, error)
+}
+
+// AppendMessages returns a next function for [MultiAppender.AppendMulti]
+// that yields msgs, then io.EOF.
+func AppendMessages(msgs ...AppendMessage) func() (*AppendMessage, error) {
+	i := 0
+	return func() (*AppendMessage, error) {
+		if i == len(msgs) {
+			return nil, io.EOF
+		}
+		i++
+		return &msgs[i-1], nil
+	}
 }
 
 // ReadOnlyMailbox is an optional interface of a Mailbox whose flags cannot

@@ -251,22 +251,34 @@ func appendOpts(opts *store.AppendOptions) ([]string, time.Time, error) {
 }
 
 func (h *handle) Append(ctx context.Context, r io.Reader, opts *store.AppendOptions) (store.AppendResult, error) {
-	res, err := h.AppendMulti(ctx, []store.AppendMessage{{Body: r, Options: opts}})
+	res, err := h.AppendMulti(ctx, store.AppendMessages(store.AppendMessage{Body: r, Options: opts}))
 	if err != nil {
 		return store.AppendResult{}, err
 	}
 	return res[0], nil
 }
 
-// AppendMulti appends all messages or none (RFC 3502).
-func (h *handle) AppendMulti(ctx context.Context, msgs []store.AppendMessage) ([]store.AppendResult, error) {
+// AppendMulti appends all messages or none (RFC 3502): each is read into
+// memory as next yields it, and all are added at once under the lock, so
+// no reader ever sees part of them. Config.MaxMessageSize applies to each,
+// and Config.QuotaStorage and QuotaMessages to the store after the
+// append.
+func (h *handle) AppendMulti(ctx context.Context, next func() (*store.AppendMessage, error)) ([]store.AppendResult, error) {
 	type prepared struct {
 		body  []byte
 		flags []string
 		date  time.Time
 	}
-	ps := make([]prepared, len(msgs))
-	for i, m := range msgs {
+	var ps []prepared
+	var size int64
+	for {
+		m, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 		body, err := h.readBody(m.Body)
 		if err != nil {
 			return nil, err
@@ -275,19 +287,25 @@ func (h *handle) AppendMulti(ctx context.Context, msgs []store.AppendMessage) ([
 		if err != nil {
 			return nil, err
 		}
-		ps[i] = prepared{body, flags, date}
+		ps = append(ps, prepared{body, flags, date})
+		size += int64(len(body))
 	}
 	mb, err := h.lock()
 	if err != nil {
 		return nil, err
 	}
 	defer h.unlock()
+	if err := mb.s.checkQuota(len(ps), size); err != nil {
+		return nil, err
+	}
 	res := make([]store.AppendResult, len(ps))
 	for i, p := range ps {
 		m := mb.add(p.body, p.flags, p.date, "")
 		res[i] = store.AppendResult{UIDValidity: mb.uidValidity, UID: m.info.UID, ModSeq: m.info.ModSeq}
 	}
-	mb.notify()
+	if len(ps) > 0 {
+		mb.notify()
+	}
 	return res, nil
 }
 
@@ -373,7 +391,13 @@ func (h *handle) transfer(uids store.UIDSet, dest string, move bool) (store.Copy
 		return store.CopyResult{}, fmt.Errorf("%w: %q", store.ErrNoSuchMailbox, dest)
 	}
 	var list []store.UID
-	mb.each(uids, func(m *message) { list = append(list, m.info.UID) })
+	var size int64
+	mb.each(uids, func(m *message) { list, size = append(list, m.info.UID), size+m.info.Size })
+	if !move {
+		if err := mb.s.checkQuota(len(list), size); err != nil {
+			return store.CopyResult{}, err
+		}
+	}
 	return mb.transfer(dst, list, move), nil
 }
 

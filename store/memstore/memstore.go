@@ -38,6 +38,14 @@ type Config struct {
 	TombstoneLimit int
 	// MaxMessageSize limits appended messages, in bytes. Default 64 MiB.
 	MaxMessageSize int64
+	// QuotaStorage limits the sum of the sizes of all messages, in
+	// bytes, reported as the STORAGE resource in KiB (RFC 9208 §5.1).
+	// Appends and copies beyond it fail with store.ErrOverQuota.
+	// Default 0: no limit.
+	QuotaStorage int64
+	// QuotaMessages limits the number of messages in all mailboxes (RFC
+	// 9208 §5.2 MESSAGE), enforced as QuotaStorage. Default 0: no limit.
+	QuotaMessages int
 }
 
 // Store is one user's in-memory mail store. It implements store.Store.

@@ -22,3 +22,9 @@ func TestShared(t *testing.T) {
 		return s, s
 	})
 }
+
+func TestQuota(t *testing.T) {
+	storetest.RunQuota(t, func(t *testing.T, storage int64, messages int) store.Store {
+		return memstore.Config{QuotaStorage: storage, QuotaMessages: messages}.New()
+	})
+}

@@ -54,6 +54,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConcurrentAppend", testConcurrentAppend},
 		{"SaveDate", testSaveDate},
 		{"ObjectIDs", testObjectIDs},
+		{"AppendMulti", testAppendMulti},
+		{"QuotaUsage", testQuotaUsage},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,62 @@
+package maildir
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailstack/mailstack/store"
+	"github.com/mailstack/mailstack/store/storetest"
+)
+
+func TestQuota(t *testing.T) {
+	storetest.RunQuota(t, func(t *testing.T, storage int64, messages int) store.Store {
+		s, err := Open(t.TempDir(), &Config{PollInterval: 20e6, QuotaStorage: storage, QuotaMessages: messages})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// A move into cur/ that fails part way takes back the messages already
+// moved: AppendMulti adds all or none even when the file system refuses
+// one of them.
+func TestImportFilesAllOrNone(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	mb, err := s.OpenMailbox(ctxb, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mb.Close()
+	m := mb.(*mailbox)
+	var files []importFile
+	for i := 0; i < 3; i++ {
+		fl, _, err := m.writeTemp(ctxb, &store.AppendMessage{Body: strings.NewReader("Subject: x\r\n\r\nbody\r\n")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, fl)
+	}
+	os.Remove(files[2].tmp) // the third move fails
+	f := m.f
+	err = f.withLock(ctxb, func() error {
+		_, _, err := f.importFiles(files)
+		return err
+	})
+	if err == nil {
+		t.Fatal("importFiles succeeded without its third file")
+	}
+	cur, _ := os.ReadDir(filepath.Join(dir, "cur"))
+	if len(cur) != 0 {
+		t.Fatalf("cur/ holds %d files after a failed import", len(cur))
+	}
+	if infos, err := mb.List(ctxb, store.All); err != nil || len(infos) != 0 {
+		t.Fatalf("List after a failed import: %v %v", infos, err)
+	}
+	for _, fl := range files[:2] {
+		os.Remove(fl.tmp)
+	}
+}
