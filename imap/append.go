@@ -2,64 +2,105 @@ package imap
 
 import (
 	"errors"
-	"time"
+	"io"
 
 	"github.com/mailstack/mailstack/store"
 )
 
-// APPEND, RFC 9051 §6.3.12, with APPENDUID (RFC 4315 §3), LITERAL+
-// (RFC 7888), literal8 (RFC 3516 §4.4) and APPENDLIMIT (RFC 7889). The
-// message streams from the connection into the store.
+// APPEND, RFC 9051 §6.3.12, with MULTIAPPEND (RFC 3502), APPENDUID (RFC
+// 4315 §3), LITERAL+ (RFC 7888), literal8 (RFC 3516 §4.4) and APPENDLIMIT
+// (RFC 7889). The messages stream from the connection into the store one
+// after another (appendStream), and are added all or none: through
+// store.MultiAppender when the mailbox has it, else one by one, expunging
+// those added when a later one fails (appendEach). Whatever happens, every
+// literal of the command is read, so that the next command starts where
+// it should.
 func cmdAppend(c *conn, cmd *command) error {
 	var name string
-	var flags []string
-	var date time.Time
 	if !c.dec.ExpectSP() || !c.dec.ExpectMailbox(&name) || !c.dec.ExpectSP() {
 		return nil
 	}
-	if b, ok := peekByte(c); ok && b == '(' {
-		if !c.dec.ExpectFlagList(&flags) || !c.dec.ExpectSP() {
-			return nil
-		}
-	}
-	if b, ok := peekByte(c); ok && b == '"' {
-		if !c.dec.ExpectDateTime(&date) || !c.dec.ExpectSP() {
-			return nil
-		}
-	}
-	r, _, _, ok := c.dec.ExpectLiteralReader(c.srv.appendLimit())
-	if !ok {
-		return nil
-	}
-	flags, ferr := appendFlags(flags)
-	var res store.AppendResult
-	err := ferr
+	a := &appendStream{c: c, max: orInt(c.srv.MaxAppendMessages, 1000)}
+	mb, done, err := c.appendMailbox(name)
+	var res []store.AppendResult
 	if err == nil {
-		res, err = c.appendTo(name, r, &store.AppendOptions{Flags: flags, InternalDate: date})
+		if ma, ok := mb.(store.MultiAppender); ok {
+			res, err = ma.AppendMulti(c.ctx, a.next)
+		} else {
+			res, err = c.appendEach(mb, a.next)
+		}
+		done()
 	}
-	if !c.endArgs() {
-		return nil
+	if a.drain(); c.dec.Err() != nil || !c.endArgs() {
+		return nil // run reports the syntax error or the refused literal
 	}
 	if err != nil {
-		if errors.Is(err, store.ErrNoSuchMailbox) {
-			return no("TRYCREATE", "No such mailbox") // RFC 9051 §6.3.12
-		}
-		return err
+		return appendError(err)
 	}
-	cmd.code = "APPENDUID " + itoa(uint64(res.UIDValidity)) + " " + itoa(uint64(res.UID))
+	uids := make([]store.UID, len(res))
+	for i, r := range res {
+		uids[i] = r.UID
+	}
+	cmd.code = "APPENDUID " + itoa(uint64(res[0].UIDValidity)) + " " + formatUIDs(uids)
 	return nil
 }
 
-func (c *conn) appendTo(name string, r interface{ Read([]byte) (int, error) }, opts *store.AppendOptions) (store.AppendResult, error) {
+// appendError is the reply to a failed APPEND.
+func appendError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNoSuchMailbox):
+		return no("TRYCREATE", "No such mailbox") // RFC 9051 §6.3.12
+	case errors.Is(err, store.ErrOverQuota):
+		return no("OVERQUOTA", "Quota exceeded") // RFC 9208 §5
+	}
+	return err
+}
+
+// appendMailbox returns the mailbox to append to and what to call when
+// done: the selected one if it is the same, so that the session sees the
+// new messages through its own handle.
+func (c *conn) appendMailbox(name string) (store.Mailbox, func(), error) {
 	if c.sel != nil && c.sel.name == name {
-		return c.sel.mb.Append(c.ctx, r, opts)
+		return c.sel.mb, func() {}, nil
 	}
 	mb, err := c.st.OpenMailbox(c.ctx, name)
 	if err != nil {
-		return store.AppendResult{}, err
+		return nil, nil, err
 	}
-	defer mb.Close()
-	return mb.Append(c.ctx, r, opts)
+	return mb, func() { mb.Close() }, nil
+}
+
+// appendEach appends the messages of a MULTIAPPEND to a mailbox without
+// store.MultiAppender one by one. This cannot be atomic: when one fails,
+// those already added are flagged \Deleted and expunged, so other sessions
+// may see them come and go, and a crash (or a failing expunge) in
+// between leaves them in the mailbox.
+func (c *conn) appendEach(mb store.Mailbox, next func() (*store.AppendMessage, error)) ([]store.AppendResult, error) {
+	var res []store.AppendResult
+	for {
+		m, err := next()
+		if err == io.EOF {
+			return res, nil
+		}
+		if err == nil {
+			var r store.AppendResult
+			if r, err = mb.Append(c.ctx, m.Body, m.Options); err == nil {
+				res = append(res, r)
+				continue
+			}
+		}
+		if len(res) > 0 {
+			var uids []store.UID
+			for _, r := range res {
+				uids = append(uids, r.UID)
+			}
+			set := store.UIDSetOf(uids...)
+			if _, ferr := mb.SetFlags(c.ctx, set, store.FlagsAdd, []string{store.FlagDeleted}, nil); ferr == nil {
+				mb.Expunge(c.ctx, set)
+			}
+		}
+		return nil, err
+	}
 }
 
 // appendFlags canonicalises APPEND's flags; \Recent is dropped (RFC 9051
@@ -75,12 +116,4 @@ func appendFlags(flags []string) ([]string, error) {
 		return nil, nil
 	}
 	return store.CanonicalFlags(out)
-}
-
-func peekByte(c *conn) (byte, bool) {
-	b, err := c.br.Peek(1)
-	if err != nil {
-		return 0, false
-	}
-	return b[0], true
 }

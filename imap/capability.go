@@ -21,7 +21,7 @@ func (c *conn) writeCaps() {
 		" SPECIAL-USE CHILDREN LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY UTF8=ACCEPT")
 	c.enc.Raw(" NOTIFY")
 	c.enc.Raw(" CONDSTORE QRESYNC") // RFC 7162
-	c.enc.Raw(" SEARCHRES")
+	c.enc.Raw(" SEARCHRES MULTIAPPEND")
 	c.enc.Raw(" APPENDLIMIT=" + strconv.FormatInt(c.srv.appendLimit(), 10))
 }
 

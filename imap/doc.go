@@ -88,8 +88,19 @@
 // as RFC 7162 §3.2.5.2 allows. Once QRESYNC is enabled, VANISHED replaces
 // EXPUNGE everywhere.
 //
-// Not yet supported: SEARCHRES, SORT, THREAD and COMPRESS (planned on
-// the same session views).
+// The saved search result of SEARCHRES ("$", RFC 5182) is kept as UIDs,
+// so that expunges do not shift it, and resolves to the same messages in
+// sequence-number and UID commands. APPEND takes several messages
+// (MULTIAPPEND, RFC 3502) and adds all or none: atomically when the
+// mailbox implements store.MultiAppender (memstore, maildir and mbox do),
+// otherwise one by one, expunging those added when a later one fails,
+// which other sessions may glimpse. Each message streams into the store
+// as it arrives; each is bounded by Server.AppendLimit and their number by
+// Server.MaxAppendMessages. A message sent as literal8 (~{n}, RFC 3516
+// §4.4) may hold NUL octets; one sent as a plain literal may not (BAD).
+//
+// Not yet supported: SORT, THREAD and COMPRESS (planned on the same
+// session views).
 //
 // Standards:
 //
@@ -110,11 +121,13 @@
 //	RFC 5258  LIST-EXTENDED
 //	RFC 5819  LIST-STATUS
 //	RFC 4731  ESEARCH (return options of SEARCH)
+//	RFC 5182  SEARCHRES (SEARCH RETURN (SAVE), "$")
+//	RFC 3502  MULTIAPPEND
 //	RFC 8438  STATUS=SIZE
 //	RFC 7889  APPENDLIMIT
 //	RFC 6855  UTF8=ACCEPT
 //	RFC 5530  response codes
-//	RFC 3516  BINARY (FETCH BINARY[] and BINARY.SIZE[])
+//	RFC 3516  BINARY (FETCH BINARY[] and BINARY.SIZE[], APPEND of literal8)
 //	RFC 7162  CONDSTORE and QRESYNC (MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, VANISHED)
 //	RFC 2045, RFC 2047  decoding for SEARCH (transfer encodings, encoded words)
 package imap

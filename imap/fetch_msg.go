@@ -239,6 +239,12 @@ func prepare(fm *fetchMsg, meta *msgMeta, it *fetchItem) (prepared, error) {
 		}
 		p.raw = meta.bs
 	case fBinarySize:
+		if len(it.sec.Part) == 0 && fm.size >= 0 {
+			// RFC 3516 §4.2: BINARY[] is the whole message as it is,
+			// so its size is RFC822.SIZE, not its body's decoded.
+			p.raw = strconv.AppendInt(nil, fm.size, 10)
+			return p, nil
+		}
 		part, err := fm.msg.Find(it.sec.Part)
 		if err != nil {
 			p.nil_ = true

@@ -39,6 +39,12 @@ func FuzzCommandStream(f *testing.F) {
 		"a LOGIN u pass\r\nb ENABLE QRESYNC\r\nc SELECT INBOX (QRESYNC (1 5 1:3,7 (1:2 1,3)))\r\nd EXAMINE INBOX (CONDSTORE)\r\n",
 		login + "c STORE 1:2 (UNCHANGEDSINCE 3) +FLAGS.SILENT (\\Deleted)\r\nd FETCH 1:* (FLAGS MODSEQ) (CHANGEDSINCE 1)\r\ne SEARCH MODSEQ \"/flags/\\\\Seen\" all 2\r\n",
 		"a LOGIN u pass\r\nb ENABLE CONDSTORE QRESYNC\r\nc SELECT INBOX\r\nd UID FETCH 1:* (UID) (CHANGEDSINCE 0 VANISHED)\r\ne STORE 1 +FLAGS (\\Deleted)\r\nf EXPUNGE\r\ng STATUS INBOX (HIGHESTMODSEQ)\r\n",
+		// SEARCHRES (RFC 5182) and ESEARCH options (RFC 4731).
+		login + "c SEARCH RETURN (SAVE MIN) 1:*\r\nd FETCH $ (UID)\r\ne UID SEARCH RETURN (SAVE COUNT) $ OR UID $ 2\r\nf STORE $ +FLAGS (\\Deleted)\r\ng UID EXPUNGE $\r\nh MOVE $ INBOX\r\n",
+		// MULTIAPPEND (RFC 3502), literal8 (RFC 3516), a failing message.
+		login + "c APPEND INBOX (\\Seen) {3+}\r\nabc \" 7-Feb-1994 21:52:25 -0800\" ~{3+}\r\na\x00c {2}\r\nzz\r\nd APPEND INBOX {1+}\r\n\x00 (\\Bad flag) {1+}\r\nx\r\n",
+		// QUOTA (RFC 9208).
+		login + "c GETQUOTAROOT INBOX\r\nd GETQUOTA \"\"\r\ne SETQUOTA \"\" (STORAGE 10 MESSAGE 1)\r\nf SETQUOTA x (\r\n",
 	} {
 		f.Add(s)
 	}

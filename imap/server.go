@@ -52,6 +52,10 @@ type Server struct {
 	// AppendLimit bounds an appended message, advertised as APPENDLIMIT
 	// (RFC 7889). Default 64 MiB.
 	AppendLimit int64
+	// MaxAppendMessages bounds the messages of one APPEND (RFC 3502
+	// MULTIAPPEND): a command with more fails with NO [LIMIT], and none
+	// of its messages is added. Default 1000.
+	MaxAppendMessages int
 	// MaxDepth bounds list nesting in commands. Default 32.
 	MaxDepth int
 	// MaxBadCommands is how many BAD replies a connection gets before it
