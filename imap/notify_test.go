@@ -1,11 +1,18 @@
 package imap
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"net"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mailstack/mailstack/internal/testpeer"
+	"github.com/mailstack/mailstack/maildir"
 	"github.com/mailstack/mailstack/store"
 )
 
@@ -301,5 +308,118 @@ func TestNotifySelectedDelayed(t *testing.T) {
 	lines := a.ok("NOOP")
 	if !hasLine(lines, "* 1 EXPUNGE") {
 		t.Fatalf("NOOP: %q", lines)
+	}
+}
+
+// TestNotifyPythonImaplib: python3's imaplib, a real client, sets NOTIFY
+// with xatom and reads the notifications with readline while it sends no
+// command.
+func TestNotifyPythonImaplib(t *testing.T) {
+	py := testpeer.Need(t, "python3")
+	ts := newTestServer(t, nil)
+	ts.deliver(t, "u", "INBOX", msgN(1))
+	host, port, _ := net.SplitHostPort(ts.addr)
+	script := `
+import imaplib, sys
+M = imaplib.IMAP4(sys.argv[1], int(sys.argv[2]))
+M.sock.settimeout(20)
+M.login("u", "pass")
+M.create("Other")
+M.select("INBOX")
+typ, _ = M.xatom("NOTIFY", "SET STATUS (SELECTED (MessageNew (UID FLAGS) MessageExpunge FlagChange)) (PERSONAL (MessageNew MessageExpunge))")
+print("notify", typ, [s.decode() for s in M.response("STATUS")[1]], flush=True)
+sys.stdin.readline()
+seen = set()
+while not {"STATUS", "FETCH"} <= seen:
+    l = M.readline().decode().rstrip()
+    seen.add(l.split()[1] if l.startswith("* STATUS") else l.split()[2])
+    print(l, flush=True)
+typ, data = M.noop()
+print("noop", typ, flush=True)
+M.logout()
+`
+	cmd := exec.Command(py, "-c", script, host, port)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := bufio.NewScanner(stdout)
+	if !out.Scan() {
+		t.Fatalf("python3: %s", stderr.String())
+	}
+	if l := out.Text(); !regexp.MustCompile(`^notify OK \['"Other" \(MESSAGES 0 UIDNEXT 1 UIDVALIDITY \d+ UNSEEN 0\)'\]$`).MatchString(l) {
+		t.Fatalf("NOTIFY SET STATUS: %q", l)
+	}
+	ts.deliver(t, "u", "INBOX", msgN(2))
+	ts.deliver(t, "u", "Other", msgN(1))
+	fmt.Fprintln(stdin)
+	var lines []string
+	for out.Scan() {
+		lines = append(lines, out.Text())
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("python3: %v\n%s", err, stderr.String())
+	}
+	// The two mailboxes' events may come in either order; within the
+	// selected mailbox's, RFC 5465 §5.2 fixes it.
+	got := strings.Join(lines, "\n")
+	for _, re := range []string{
+		`(?m)^\* 2 EXISTS\n\* 2 RECENT\n\* 2 FETCH \(UID 2 FLAGS \(\\Recent\)\)$`,
+		`(?m)^\* STATUS "Other" \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 1\)$`,
+		`noop OK$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(got) {
+			t.Fatalf("python3 read:\n%s\nwant %s", got, re)
+		}
+	}
+	if len(lines) != 5 {
+		t.Fatalf("python3 read:\n%s", got)
+	}
+}
+
+// TestNotifyMaildir: over Maildir, each session with a Store of its own,
+// a delivery by another program (maildir.Deliver, as an MDA) and changes
+// made through another session's Store reach a NOTIFY session through
+// the folders' Watch (polling).
+func TestNotifyMaildir(t *testing.T) {
+	dir := t.TempDir()
+	be := store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) {
+		return maildir.Open(dir, &maildir.Config{PollInterval: 10 * time.Millisecond})
+	})
+	ts := newTestServer(t, func(s *Server) { s.Backend = be })
+	a := login(t, ts.addr, "u")
+	a.ok("ENABLE IMAP4rev2")
+	a.ok("CREATE Other")
+	a.ok("SELECT Other")
+	a.ok("NOTIFY SET (SELECTED (MessageNew (UID) MessageExpunge FlagChange)) (INBOXES (MessageNew MessageExpunge FlagChange))")
+	if _, err := maildir.Deliver(context.Background(), dir, strings.NewReader(msgN(1)), nil); err != nil {
+		t.Fatal(err)
+	}
+	a.expect(`^\* STATUS "INBOX" \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 1\)$`, "")
+	b := login(t, ts.addr, "u")
+	b.ok("APPEND Other {6+}\r\nHi!\r\n")
+	a.expect(`^\* 1 EXISTS$`, "")
+	a.expect(`^\* 1 FETCH \(UID 1\)$`, "")
+	b.ok("SELECT INBOX")
+	b.ok(`STORE 1 +FLAGS (\Seen)`)
+	a.expect(`^\* STATUS "INBOX" \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 0\)$`, "")
+}
+
+// TestNotifyShutdown: a NOTIFY session waiting between commands gets BYE
+// at Shutdown, as any other.
+func TestNotifyShutdown(t *testing.T) {
+	ts := newTestServer(t, nil)
+	a := login(t, ts.addr, "u")
+	a.ok("NOTIFY SET (PERSONAL (MessageNew MessageExpunge))")
+	done := make(chan error, 1)
+	go func() { done <- ts.srv.Shutdown(context.Background()) }()
+	if l := a.line(); !strings.HasPrefix(l, "* BYE") {
+		t.Fatalf("got %q", l)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
