@@ -23,6 +23,10 @@ func (c *conn) writeCaps() {
 	c.enc.Raw(" CONDSTORE QRESYNC") // RFC 7162
 	c.enc.Raw(" SEARCHRES MULTIAPPEND")
 	c.enc.Raw(" APPENDLIMIT=" + strconv.FormatInt(c.srv.appendLimit(), 10))
+	c.enc.Raw(" SAVEDATE") // RFC 8514
+	if c.objectIDs() {
+		c.enc.Raw(" OBJECTID") // RFC 8474: only for a store with ids
+	}
 }
 
 // authAllowed reports whether credentials may be sent on this connection.

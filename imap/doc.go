@@ -99,6 +99,16 @@
 // Server.MaxAppendMessages. A message sent as literal8 (~{n}, RFC 3516
 // §4.4) may hold NUL octets; one sent as a plain literal may not (BAD).
 //
+// Object ids (RFC 8474 OBJECTID: MAILBOXID, EMAILID, THREADID) are the
+// store's: OBJECTID is advertised after login when the user's store
+// implements store.ObjectIDStore (memstore and maildir do; maildir's ids
+// are Dovecot's mailbox and message GUIDs), and its items and keys are
+// unknown otherwise. THREADID is NIL unless the store threads messages.
+// SAVEDATE (RFC 8514) is always advertised: a message whose store does not
+// know its save date has SAVEDATE NIL, is not matched by
+// SAVEDATESUPPORTED, and is compared by its INTERNALDATE in SAVEDBEFORE,
+// SAVEDON and SAVEDSINCE, as Dovecot does.
+//
 // Not yet supported: SORT, THREAD and COMPRESS (planned on the same
 // session views).
 //
@@ -129,5 +139,7 @@
 //	RFC 5530  response codes
 //	RFC 3516  BINARY (FETCH BINARY[] and BINARY.SIZE[], APPEND of literal8)
 //	RFC 7162  CONDSTORE and QRESYNC (MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, VANISHED)
+//	RFC 8474  OBJECTID (MAILBOXID, EMAILID, THREADID)
+//	RFC 8514  SAVEDATE
 //	RFC 2045, RFC 2047  decoding for SEARCH (transfer encodings, encoded words)
 package imap

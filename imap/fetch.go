@@ -18,7 +18,10 @@ const (
 	fUID fetchKind = iota
 	fFlags
 	fInternalDate
-	fModSeq // MODSEQ (RFC 7162 §3.1.4.1)
+	fModSeq   // MODSEQ (RFC 7162 §3.1.4.1)
+	fEmailID  // RFC 8474 §5.3
+	fThreadID // RFC 8474 §5.3
+	fSaveDate // RFC 8514 §4.2
 	fSize
 	fEnvelope
 	fBody          // BODY: the non-extensible structure
@@ -40,7 +43,7 @@ func (it *fetchItem) needsContent() bool { return it.kind >= fSize }
 // needsParse reports whether the item needs the part index.
 func (it *fetchItem) needsParse() bool {
 	switch it.kind {
-	case fUID, fFlags, fInternalDate, fModSeq, fSize:
+	case fUID, fFlags, fInternalDate, fModSeq, fSize, fEmailID, fThreadID, fSaveDate:
 		return false
 	case fSection:
 		return len(it.sec.Part) > 0 || it.sec.Specifier != message.SpecNone || it.sec.Binary
@@ -122,6 +125,15 @@ func (c *conn) fetchAtt(items *[]fetchItem) bool {
 		return add(fSize)
 	case "ENVELOPE":
 		return add(fEnvelope)
+	case "SAVEDATE":
+		return add(fSaveDate)
+	case "EMAILID", "THREADID":
+		if c.objectIDs() { // RFC 8474 §5.3: unknown without OBJECTID
+			if name == "EMAILID" {
+				return add(fEmailID)
+			}
+			return add(fThreadID)
+		}
 	case "BODYSTRUCTURE":
 		return add(fBodyStructure)
 	case "RFC822":
@@ -144,7 +156,7 @@ func (c *conn) fetchAtt(items *[]fetchItem) bool {
 		}
 		return c.fetchSection(name, items)
 	}
-	return false
+	return c.dec.ExpectSpecial('x') // an unknown item: syntax error
 }
 
 // fetchSection reads "[" section "]" [partial] after BODY, BODY.PEEK,

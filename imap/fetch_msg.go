@@ -126,7 +126,7 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 	mode, needC := openPlain, false
 	for i := range items {
 		switch it := &items[i]; it.kind {
-		case fUID, fFlags, fInternalDate, fModSeq:
+		case fUID, fFlags, fInternalDate, fModSeq, fEmailID, fThreadID, fSaveDate:
 		case fSize:
 			needC = needC || !meta.sized
 		case fEnvelope, fBody, fBodyStructure:
@@ -307,6 +307,15 @@ func (c *conn) writeItem(m *store.MessageInfo, it *fetchItem, p *prepared) {
 		c.writeModSeq(m.ModSeq)
 	case fInternalDate:
 		e.Raw(`INTERNALDATE "`).Raw(imapwire.FormatDateTime(m.InternalDate)).Byte('"')
+	case fEmailID:
+		e.Raw("EMAILID ")
+		c.writeObjectID(m.EmailID)
+	case fThreadID:
+		e.Raw("THREADID ")
+		c.writeObjectID(m.ThreadID)
+	case fSaveDate:
+		e.Raw("SAVEDATE ")
+		c.writeSaveDate(m)
 	case fSize:
 		e.Raw("RFC822.SIZE ").RawBytes(p.raw)
 	case fEnvelope:

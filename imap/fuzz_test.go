@@ -45,6 +45,11 @@ func FuzzCommandStream(f *testing.F) {
 		login + "c APPEND INBOX (\\Seen) {3+}\r\nabc \" 7-Feb-1994 21:52:25 -0800\" ~{3+}\r\na\x00c {2}\r\nzz\r\nd APPEND INBOX {1+}\r\n\x00 (\\Bad flag) {1+}\r\nx\r\n",
 		// QUOTA (RFC 9208).
 		login + "c GETQUOTAROOT INBOX\r\nd GETQUOTA \"\"\r\ne SETQUOTA \"\" (STORAGE 10 MESSAGE 1)\r\nf SETQUOTA x (\r\n",
+		// OBJECTID (RFC 8474) and SAVEDATE (RFC 8514).
+		login + "c FETCH 1:* (EMAILID THREADID SAVEDATE)\r\nd UID SEARCH OR EMAILID M1 THREADID T-_9 SAVEDATESUPPORTED\r\n" +
+			"e SEARCH SAVEDBEFORE 1-Jan-2000 SAVEDON \"2-Feb-2020\" NOT SAVEDSINCE 3-Mar-2030\r\n",
+		"a LOGIN u pass\r\nb CREATE X\r\nc STATUS X (MAILBOXID MESSAGES)\r\nd RENAME X Y\r\ne EXAMINE Y\r\n" +
+			"f LIST \"\" * RETURN (STATUS (MAILBOXID))\r\ng SEARCH EMAILID ()\r\n",
 	} {
 		f.Add(s)
 	}

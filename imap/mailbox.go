@@ -38,6 +38,7 @@ func cmdCreate(c *conn, cmd *command) error {
 		return err
 	}
 	c.published(mailboxEvent{kind: evMailboxName, name: name})
+	cmd.code = c.createdCode(name)
 	return nil
 }
 

@@ -217,6 +217,10 @@ func (c *conn) searchArgs(k *searchKey, depth int) bool {
 		return ok
 	case "MODSEQ":
 		return c.searchModSeqArgs(k)
+	case "SAVEDBEFORE", "SAVEDON", "SAVEDSINCE", "SAVEDATESUPPORTED": // RFC 8514 §4.3
+		return c.saveDateSearchArgs(k)
+	case "EMAILID", "THREADID": // RFC 8474 §6
+		return c.objectSearchArgs(k)
 	case "UID":
 		k.isUID = true
 		return d.ExpectSP() && d.ExpectSeqSet(&k.set)

@@ -103,6 +103,10 @@ func (sm *searchMsg) match(k *searchKey) bool {
 			return size > k.num
 		}
 		return size < k.num
+	case "SAVEDBEFORE", "SAVEDON", "SAVEDSINCE", "SAVEDATESUPPORTED":
+		return matchSaveDate(m, k)
+	case "EMAILID", "THREADID":
+		return matchObjectID(m, k)
 	case "BEFORE", "ON", "SINCE":
 		return cmpDate(m.InternalDate, k.date, k.op[len(k.op)-2:])
 	case "SENTBEFORE", "SENTON", "SENTSINCE":

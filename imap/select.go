@@ -44,6 +44,7 @@ func cmdSelect(c *conn, cmd *command) error {
 	if c.condstore { // RFC 7162 §3.1.2.1
 		c.enc.Raw("* OK [HIGHESTMODSEQ ").Number(uint64(v.modseq)).Raw("] Highest\r\n")
 	}
+	c.writeMailboxIDCode(v.mailboxID)
 	v.writeFlagsResponses(c)
 	if !c.rev2 && unseen > 0 {
 		c.enc.Raw("* OK [UNSEEN ").Number(uint64(unseen)).Raw("] First unseen\r\n")
@@ -67,7 +68,8 @@ func cmdSelect(c *conn, cmd *command) error {
 // opened is a view just built, with what SELECT reports once.
 type opened struct {
 	view
-	uidNext store.UID
+	uidNext   store.UID
+	mailboxID string // RFC 8474 §4.2
 }
 
 // open builds the view of a mailbox: Status first, then List, so that a
@@ -87,7 +89,7 @@ func (c *conn) open(name string, readOnly bool) (*opened, uint32, error) {
 		mb.Close()
 		return nil, 0, err
 	}
-	v := &opened{uidNext: st.UIDNext}
+	v := &opened{uidNext: st.UIDNext, mailboxID: st.MailboxID}
 	v.mb, v.name, v.readOnly, v.examined = mb, name, readOnly, readOnly
 	if ro, ok := mb.(store.ReadOnlyMailbox); ok && ro.ReadOnly() {
 		// RFC 9051 §6.3.2: [READ-ONLY] and PERMANENTFLAGS () even to

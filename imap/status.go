@@ -6,7 +6,7 @@ import (
 	"github.com/mailstack/mailstack/store"
 )
 
-var statusItems = []string{"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ"}
+var statusItems = []string{"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ", "MAILBOXID"}
 
 // STATUS, RFC 9051 §6.3.11, with SIZE (RFC 8438).
 func cmdStatus(c *conn, cmd *command) error {
@@ -19,7 +19,7 @@ func cmdStatus(c *conn, cmd *command) error {
 				return false
 			}
 			a = strings.ToUpper(a)
-			if !containsFold(statusItems, a) {
+			if !containsFold(statusItems, a) || a == "MAILBOXID" && !c.objectIDs() {
 				return false
 			}
 			items = append(items, a)
@@ -93,6 +93,8 @@ func (c *conn) writeStatus(name string, st mailboxStatus, items []string) {
 			c.enc.Number(uint64(st.recent))
 		case "HIGHESTMODSEQ": // RFC 7162 §3.1.7
 			c.enc.Number(uint64(st.HighestModSeq))
+		case "MAILBOXID": // RFC 8474 §4.3
+			c.writeObjectID(st.MailboxID)
 		}
 	}
 	c.enc.Raw(")\r\n")
