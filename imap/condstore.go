@@ -19,16 +19,26 @@ import (
 // enabling command does (RFC 7162 §3.1): from now on every untagged FETCH
 // of a flag change carries UID and MODSEQ. The first such command issued
 // with a mailbox selected gets an untagged OK [HIGHESTMODSEQ] (RFC 7162
-// §3.1.2.1). The value is the view's: changes up to it have been applied
-// to the session, so a client that resynchronises from it misses nothing.
+// §3.1.2.1). The value is one the client has been told every change up
+// to, expunges included, so that a client that resynchronises from it
+// misses nothing.
 func (c *conn) enableCondstore() {
 	if c.condstore {
 		return
 	}
 	c.condstore = true
 	if c.sel != nil {
-		c.enc.Raw("* OK [HIGHESTMODSEQ ").Number(uint64(c.sel.modseq)).Raw("] Highest\r\n")
+		c.enc.Raw("* OK [HIGHESTMODSEQ ").Number(uint64(c.sel.toldModSeq())).Raw("] Highest\r\n")
 	}
+}
+
+// toldModSeq is a modseq up to which the client knows every change: the
+// view's, unless expunges wait to be announced (RFC 9051 §7.5.1).
+func (v *view) toldModSeq() store.ModSeq {
+	if len(v.expunged) == 0 {
+		return v.modseq
+	}
+	return v.told
 }
 
 // writeModSeq writes the MODSEQ fetch item (RFC 7162 §3.1.4.1).

@@ -128,6 +128,8 @@ func TestCondstoreCommands(t *testing.T) {
 
 	lines = cl.ok("STATUS INBOX (MESSAGES HIGHESTMODSEQ)")
 	expectLines(t, "STATUS", lines, `* STATUS "INBOX" (MESSAGES 5 HIGHESTMODSEQ `+ms(top)+")")
+	lines = cl.ok(`LIST "" INBOX RETURN (STATUS (HIGHESTMODSEQ))`)
+	expectLines(t, "LIST-STATUS", lines, `* STATUS "INBOX" (HIGHESTMODSEQ `+ms(top)+")")
 
 	// EXPUNGE: its OK carries the HIGHESTMODSEQ after it.
 	lines, st = cl.do("EXPUNGE")
@@ -231,4 +233,29 @@ func TestQResyncVanished(t *testing.T) {
 	if !slices.Contains(lines, "* OK [CLOSED] Previous mailbox closed") {
 		t.Fatalf("no CLOSED: %q", lines)
 	}
+}
+
+// TestCondstoreEnableWithPendingExpunge: enabling CONDSTORE while an
+// expunge waits to be announced (no EXPUNGE during FETCH by sequence
+// number, RFC 9051 §7.5.1) gives a HIGHESTMODSEQ from before it, so that a
+// client resynchronising from it still learns of the expunge.
+func TestCondstoreEnableWithPendingExpunge(t *testing.T) {
+	ts := newTestServer(t, nil)
+	for i := 0; i < 3; i++ {
+		ts.deliver(t, "u", "INBOX", msg1)
+	}
+	a := login(t, ts.addr, "u")
+	a.ok("SELECT INBOX")
+	before := highest(t, ts)
+	b := login(t, ts.addr, "u")
+	b.ok("SELECT INBOX")
+	b.ok(`STORE 2 +FLAGS.SILENT (\Deleted)`)
+	b.ok("EXPUNGE")
+	a.ok("FETCH 1 (FLAGS)") // learns of the expunge, may not tell
+	lines := a.ok("FETCH 1 (MODSEQ)")
+	if got := lines[0]; got != "* OK [HIGHESTMODSEQ "+ms(before+1)+"] Highest" && got != "* OK [HIGHESTMODSEQ "+ms(before)+"] Highest" {
+		t.Fatalf("HIGHESTMODSEQ with an expunge pending: %q (before %d, now %d)", lines, before, highest(t, ts))
+	}
+	lines = a.ok("NOOP")
+	expectLines(t, "NOOP", lines, "* 2 EXPUNGE")
 }

@@ -223,19 +223,32 @@ func TestQResyncScenario(t *testing.T) {
 		name  string
 		open  func(t *testing.T) store.Store
 		exact bool
+		// compact: flag changes enough to make the maildir journal
+		// compact, dropping all tombstones but one.
+		compact bool
 	}{
-		{"memstore", func(t *testing.T) store.Store { return memstore.New() }, true},
-		{"memstore-3-tombstones", func(t *testing.T) store.Store { return memstore.Config{TombstoneLimit: 3}.New() }, false},
+		{"memstore", func(t *testing.T) store.Store { return memstore.New() }, true, false},
+		{"memstore-3-tombstones", func(t *testing.T) store.Store { return memstore.Config{TombstoneLimit: 3}.New() }, false, false},
 		{"maildir", func(t *testing.T) store.Store {
 			st, err := maildir.Open(t.TempDir(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return st
-		}, true},
+		}, true, false},
+		{"maildir-compacted", func(t *testing.T) store.Store {
+			st, err := maildir.Open(t.TempDir(), &maildir.Config{TombstoneLimit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}, false, true},
 	}
 	for _, sc := range stores {
 		t.Run(sc.name, func(t *testing.T) {
+			if sc.compact && testing.Short() {
+				t.Skip("a thousand flag changes on disk")
+			}
 			ts := newStoreServer(t, sc.open(t))
 			for i := 0; i < 30; i++ {
 				flags := []string{}
@@ -247,6 +260,12 @@ func TestQResyncScenario(t *testing.T) {
 			cache := cacheState(t, ts.addr)
 			rng := rand.New(rand.NewPCG(7, uint64(len(sc.name))))
 			expunged := churn(t, ts, rng, 4)
+			if sc.compact {
+				compactJournal(t, ts)
+			}
+			if incomplete := changesIncomplete(t, ts, cache.modseq); incomplete == sc.exact {
+				t.Fatalf("ExpungedIncomplete %v: the store keeps other tombstones than the test means", incomplete)
+			}
 			now, order := truth(t, ts)
 			var cached []uint32
 			for u := range cache.msgs {
@@ -379,4 +398,42 @@ func checkResyncAll(t *testing.T, c qresyncCache, now map[uint32]cachedMsg, expu
 	if len(fetched) > len(now) {
 		t.Errorf("%d FETCH for %d messages", len(fetched), len(now))
 	}
+}
+
+// compactJournal changes one message's flags until the maildir journal
+// outgrows its limit and is rewritten with the last tombstone only.
+func compactJournal(t *testing.T, ts *testServer) {
+	ctx := context.Background()
+	mb, err := ts.userStore(t, "u").OpenMailbox(ctx, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mb.Close()
+	infos, err := mb.List(ctx, store.All)
+	if err != nil || len(infos) == 0 {
+		t.Fatal(err)
+	}
+	// A rewrite comes once the journal has 1000 lines more than twice
+	// the messages and the tombstone limit (maildir/scan.go).
+	ops := []store.FlagOp{store.FlagsAdd, store.FlagsRemove}
+	for i := 0; i < 1100+2*len(infos); i++ {
+		if _, err := mb.SetFlags(ctx, store.UIDSetOf(infos[0].UID), ops[i%2], []string{"$Toggle"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// changesIncomplete asks the store whether it still knows every expunge
+// since modseq.
+func changesIncomplete(t *testing.T, ts *testServer, since uint64) bool {
+	mb, err := ts.userStore(t, "u").OpenMailbox(context.Background(), "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mb.Close()
+	ch, err := mb.Changes(context.Background(), store.ModSeq(since))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch.ExpungedIncomplete
 }

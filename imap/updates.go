@@ -82,6 +82,9 @@ func (v *view) poll(c *conn, allowExpunge bool) error {
 	if ch.HighestModSeq > v.modseq {
 		v.modseq = ch.HighestModSeq
 	}
+	if len(v.expunged) == 0 {
+		v.told = v.modseq
+	}
 	clear(v.reported)
 	return nil
 }

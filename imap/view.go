@@ -22,7 +22,10 @@ type view struct {
 	// the client may not be told yet (RFC 9051 §7.5.1); ascending.
 	expunged []store.UID
 	modseq   store.ModSeq // changes up to here are in the view
-	keywords []string     // keywords announced in FLAGS
+	// told is a modseq up to which the client has been told of every
+	// change, expunges included: modseq, unless expunges are pending.
+	told     store.ModSeq
+	keywords []string // keywords announced in FLAGS
 	// reported records flag changes this session already sent (its own
 	// STORE), so the change stream does not echo them.
 	reported map[store.UID]store.ModSeq
