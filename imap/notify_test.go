@@ -423,3 +423,24 @@ func TestNotifyShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNotifyCondstore: once CONDSTORE is on, other mailboxes' STATUS
+// carries HIGHESTMODSEQ (RFC 5465 §5.1–5.3), and with QRESYNC an expunge
+// in the selected mailbox is VANISHED, between commands too (§5.3).
+func TestNotifyCondstore(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.deliver(t, "u", "INBOX", msgN(1))
+	a := login(t, ts.addr, "u")
+	a.ok("ENABLE QRESYNC IMAP4rev2")
+	a.ok("CREATE Other")
+	a.ok("SELECT INBOX")
+	a.ok("NOTIFY SET (SELECTED (MessageNew MessageExpunge FlagChange)) (PERSONAL (MessageNew MessageExpunge FlagChange))")
+	ts.deliver(t, "u", "Other", msgN(1))
+	a.expect(`^\* STATUS "Other" \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 1 HIGHESTMODSEQ \d+\)$`, "")
+	b := login(t, ts.addr, "u")
+	b.ok("SELECT INBOX")
+	b.ok(`STORE 1 +FLAGS (\Deleted)`)
+	a.expect(`^\* 1 FETCH \(UID 1 FLAGS \(\\Deleted\) MODSEQ \(\d+\)\)$`, "")
+	b.ok("EXPUNGE")
+	a.expect(`^\* VANISHED 1$`, "")
+}
