@@ -190,3 +190,19 @@ func hasLine(lines []string, want string) bool {
 	}
 	return false
 }
+
+// deliverAt delivers a message with the given internal date.
+func (ts *testServer) deliverAt(t *testing.T, user, mailbox, msg string, date time.Time, flags ...string) store.AppendResult {
+	t.Helper()
+	st := ts.userStore(t, user)
+	mb, err := st.OpenMailbox(context.Background(), mailbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mb.Close()
+	res, err := mb.Append(context.Background(), strings.NewReader(msg), &store.AppendOptions{Flags: flags, InternalDate: date})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}

@@ -42,24 +42,13 @@ func cmdSearch(c *conn, cmd *command) error {
 	if !c.searchPrefix(&o) {
 		return nil
 	}
-	root := &searchKey{op: "AND"}
-	for {
-		k := c.searchKey(0)
-		if k == nil {
-			return nil
-		}
-		root.kids = append(root.kids, k)
-		if !c.dec.SP() {
-			break
-		}
-	}
-	if !c.endArgs() {
+	root := c.searchKeys()
+	if root == nil {
 		return nil
 	}
-	if c.badCharset {
-		c.badCharset = false
+	if err := c.charsetErr(); err != nil {
 		c.failedSave(&o)
-		return no("BADCHARSET (UTF-8 US-ASCII)", "Unsupported charset") // RFC 9051 §6.4.4
+		return err
 	}
 	o.esearch = o.returnGiven || c.rev2
 	if !o.anyOpt {
@@ -112,17 +101,57 @@ func (c *conn) searchPrefix(o *searchOpts) bool {
 		a = next()
 	}
 	if equalFold(a, "CHARSET") {
-		var cs string
-		if !c.dec.ExpectSP() || !c.dec.ExpectAString(&cs) || !c.dec.ExpectSP() {
+		if !c.dec.ExpectSP() || !c.searchCharset() || !c.dec.ExpectSP() {
 			return false
-		}
-		if !equalFold(cs, "UTF-8") && !equalFold(cs, "US-ASCII") {
-			c.badCharset = true
 		}
 		a = ""
 	}
 	c.pendingKey = a
 	return c.dec.Err() == nil
+}
+
+// searchCharset reads a charset name: SEARCH's CHARSET argument, or the
+// charset that SORT and THREAD require (RFC 5256 §3). One other than UTF-8
+// and US-ASCII is noted for charsetErr, after the whole command is read.
+func (c *conn) searchCharset() bool {
+	var cs string
+	if !c.dec.ExpectAString(&cs) {
+		return false
+	}
+	if !equalFold(cs, "UTF-8") && !equalFold(cs, "US-ASCII") {
+		c.badCharset = true
+	}
+	return true
+}
+
+// charsetErr is the answer to a command that named an unsupported charset.
+func (c *conn) charsetErr() error {
+	if !c.badCharset {
+		return nil
+	}
+	c.badCharset = false
+	return no("BADCHARSET (UTF-8 US-ASCII)", "Unsupported charset") // RFC 9051 §6.4.4
+}
+
+// searchKeys reads the search keys that end SEARCH, SORT and THREAD
+// (1*(SP search-key) without the first SP) and the end of the line, as
+// one AND; nil after a syntax error.
+func (c *conn) searchKeys() *searchKey {
+	root := &searchKey{op: "AND"}
+	for {
+		k := c.searchKey(0)
+		if k == nil {
+			return nil
+		}
+		root.kids = append(root.kids, k)
+		if !c.dec.SP() {
+			break
+		}
+	}
+	if !c.endArgs() {
+		return nil
+	}
+	return root
 }
 
 // searchReturn reads the list of RETURN options (RFC 4731 §3.1).
@@ -280,15 +309,17 @@ func (c *conn) writeSearch(cmd *command, o *searchOpts, idx []int) {
 			c.enc.Raw(" MAX ").Number(num(idx[len(idx)-1]))
 		}
 	}
-	if o.cnt {
-		c.enc.Raw(" COUNT ").Number(uint64(len(idx)))
-	}
 	if o.all && len(idx) > 0 {
+		// In the order given: ascending for SEARCH, sort order for SORT
+		// (RFC 5267 §3.2).
 		n := make([]uint32, len(idx))
 		for j, i := range idx {
 			n[j] = uint32(num(i))
 		}
 		c.enc.Raw(" ALL ").Raw(imapwire.FormatUIDs(n))
+	}
+	if o.cnt { // after ALL, as Dovecot
+		c.enc.Raw(" COUNT ").Number(uint64(len(idx)))
 	}
 	if o.modseq > 0 {
 		c.enc.Raw(" MODSEQ ").Number(o.modseq)

@@ -65,7 +65,10 @@ func ParseDate(s string) (time.Time, error) {
 	return d, nil
 }
 
-// dateTokens drops comments and splits at white space and commas.
+// dateTokens drops comments and splits at white space and commas. The
+// white space that the obsolete syntax allows around the colons of the
+// time of day ("09 :  55 : 06", RFC 5322 §4.3) is dropped, so that the
+// time is one token.
 func dateTokens(s string) []string {
 	var b strings.Builder
 	depth := 0
@@ -83,7 +86,17 @@ func dateTokens(s string) []string {
 			b.WriteByte(c)
 		}
 	}
-	return strings.Fields(b.String())
+	f := strings.Fields(b.String())
+	out := f[:0]
+	for i := 0; i < len(f); i++ {
+		t := f[i]
+		for i+1 < len(f) && (strings.HasSuffix(t, ":") || strings.HasPrefix(f[i+1], ":")) {
+			i++
+			t += f[i]
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 var dayNames = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}

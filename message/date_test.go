@@ -23,6 +23,7 @@ func TestParseDate(t *testing.T) {
 		{"no comma", "Tue 3 Jun 2008 11:05 +0200", "2008-06-03T11:05:00+02:00"},
 		{"leap second §3.3", "31 Dec 2016 23:59:60 +0000", "2017-01-01T00:00:00Z"},
 		{"dots in time", "3 Jun 2008 11.05.30 +0200", "2008-06-03T11:05:30+02:00"},
+		{"RFC 5322 A.6.3 obs-ws", "Fri, 21\r\n Nov 1997 09(comment):   55  :  06 -0600", "1997-11-21T09:55:06-06:00"},
 	}
 	for _, c := range cases {
 		got, err := ParseDate(c.in)

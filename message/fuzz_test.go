@@ -297,3 +297,22 @@ func FuzzHeaderAdd(f *testing.F) {
 		}
 	})
 }
+
+// FuzzBaseSubject checks that base-subject extraction (RFC 5256 §2.1)
+// terminates, never grows its input and reaches a fixed point: the base
+// subject of a base subject is itself, with no marker removed.
+func FuzzBaseSubject(f *testing.F) {
+	for _, s := range []string{"Re: Hello", "[list] Re[2]: Fwd: x (fwd)", "[fwd: [Fwd: a]]", "[a] [b]",
+		"Re: [fwd: Hello]", "re:re:re:", " \t\r\n", "[", "[]", "[fwd:]", "((fwd)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		base, _ := BaseSubject(s)
+		if len(base) > len(s) {
+			t.Fatalf("BaseSubject(%q) = %q grew", s, base)
+		}
+		if again, fwd := BaseSubject(base); again != base || fwd {
+			t.Fatalf("BaseSubject(%q) = %q, but BaseSubject(%q) = %q, %v", s, base, base, again, fwd)
+		}
+	})
+}

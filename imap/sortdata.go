@@ -1,0 +1,395 @@
+package imap
+
+import (
+	"bytes"
+	"errors"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/mailstack/mailstack/message"
+	"github.com/mailstack/mailstack/store"
+)
+
+// SORT and THREAD compare header values of the messages a search found.
+// Every value comes from the message's ENVELOPE (RFC 9051 §7.5.2), the
+// form the Server's cache keeps (cache.go): a message whose ENVELOPE was
+// fetched before is sorted without being opened, and a message SORT opens
+// leaves its ENVELOPE in the cache for the next FETCH. Going through the
+// ENVELOPE also gives every source the same values, as Dovecot's sort does
+// by reading addresses with its ENVELOPE parser: the first group name of
+// an address list is a mailbox, a missing local part is MISSING_MAILBOX.
+// THREAD=REFERENCES also needs the References field, which no ENVELOPE
+// holds. A mailbox that implements store.HeaderIndex hands over the
+// fields of all uncached messages in one call instead.
+
+// sortNeed says what a SORT or THREAD needs of each message.
+type sortNeed struct {
+	env  bool // header values (anything but ARRIVAL and SIZE)
+	refs bool // the References field (THREAD=REFERENCES)
+	size bool // the CRLF size (SIZE)
+}
+
+// sortFields are the fields asked of a store.HeaderIndex: what the
+// ENVELOPE values used here come from, and References.
+var sortFields = []string{"Date", "Subject", "From", "To", "Cc", "In-Reply-To", "Message-ID", "References"}
+
+// sortMsg is one message being sorted or threaded.
+type sortMsg struct {
+	idx     int // view index: sequence number - 1
+	uid     store.UID
+	arrival int64 // INTERNALDATE, Unix seconds
+	size    int64
+	env     sortEnv
+	refs    string // References field value
+	keys    sortKeys
+	info    *store.MessageInfo
+}
+
+// sortEnv holds the ENVELOPE members sorting and threading use, as
+// written there (RFC 2047 words not decoded).
+type sortEnv struct {
+	date, subject, inReplyTo, messageID string
+	from, to, cc                        envAddr // the first address of each list
+}
+
+// envAddr is an ENVELOPE address: display name, mailbox (local part, or
+// a group's name) and host.
+type envAddr struct{ name, mailbox, host string }
+
+// sortMsgs returns what need asks of the messages at view indexes idx
+// (ascending). Messages gone from the store are left out.
+func (c *conn) sortMsgs(idx []int, need sortNeed) ([]sortMsg, error) {
+	v := c.sel
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	infos, err := v.mb.List(c.ctx, v.uidSet(idx))
+	if err != nil {
+		return nil, err
+	}
+	msgs := make([]sortMsg, 0, len(infos))
+	for i := range infos {
+		m := &infos[i]
+		j, ok := v.uids.Search(m.UID)
+		if !ok {
+			continue
+		}
+		msgs = append(msgs, sortMsg{idx: j, uid: m.UID, arrival: m.InternalDate.Unix(), info: m})
+	}
+	if need.env || need.refs {
+		if err := c.sortHeaders(msgs, need.refs); err != nil {
+			return nil, err
+		}
+	}
+	if need.size {
+		for i := range msgs {
+			sm := &searchMsg{c: c, idx: msgs[i].idx, info: msgs[i].info}
+			msgs[i].size = sm.size()
+			if sm.fm != nil {
+				sm.fm.close()
+			}
+			if sm.err != nil && !errors.Is(sm.err, store.ErrNoSuchMessage) {
+				return nil, sm.err
+			}
+		}
+	}
+	return msgs, nil
+}
+
+// sortHeaders fills the header values of msgs: from the Server's cache,
+// else from the store's HeaderIndex, else by reading each message.
+func (c *conn) sortHeaders(msgs []sortMsg, refs bool) error {
+	key := c.sel.metaKey()
+	var todo []*sortMsg
+	for i := range msgs {
+		m := &msgs[i]
+		if !refs {
+			meta, ok := c.srv.meta.get(key, m.uid)
+			if !ok {
+				meta = c.storedMeta(key, m.uid)
+			}
+			if meta.env != nil {
+				if env, ok := parseEnvWire(meta.env); ok {
+					m.env = env
+					continue
+				}
+			}
+		}
+		todo = append(todo, m)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if hi, ok := c.sel.mb.(store.HeaderIndex); ok {
+		return c.indexedHeaders(hi, todo)
+	}
+	for _, m := range todo {
+		if err := c.readHeaders(m, refs); err != nil {
+			if errors.Is(err, store.ErrNoSuchMessage) {
+				continue // expunged meanwhile: sorts with empty values
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// indexedHeaders asks a store.HeaderIndex for the fields of todo.
+func (c *conn) indexedHeaders(hi store.HeaderIndex, todo []*sortMsg) error {
+	uids := make([]store.UID, len(todo))
+	for i, m := range todo {
+		uids[i] = m.uid
+	}
+	hdrs, err := hi.HeaderFields(c.ctx, store.UIDSetOf(uids...), sortFields)
+	if err != nil {
+		return err
+	}
+	j := 0
+	for i := range hdrs {
+		for j < len(todo) && todo[j].uid < hdrs[i].UID {
+			j++
+		}
+		if j == len(todo) {
+			break
+		}
+		if todo[j].uid != hdrs[i].UID {
+			continue
+		}
+		h, _ := message.ParseHeader(hdrs[i].Header)
+		todo[j].setHeader(&h)
+	}
+	return nil
+}
+
+// readHeaders reads a message's header as FETCH ENVELOPE does and leaves
+// the ENVELOPE in the Server's cache.
+func (c *conn) readHeaders(m *sortMsg, refs bool) error {
+	key := c.sel.metaKey()
+	meta, _ := c.srv.meta.get(key, m.uid)
+	size := int64(-1)
+	if meta.sized {
+		size = meta.size
+	}
+	fm, err := c.openMsg(m.uid, openStored, size)
+	if err != nil {
+		return err
+	}
+	defer fm.close()
+	if refs {
+		h, err := fm.msg.Header(fm.msg.Root)
+		if err != nil {
+			return err
+		}
+		m.setHeader(&h)
+		return nil
+	}
+	env, err := fm.msg.Envelope()
+	if err != nil {
+		return err
+	}
+	b := env.AppendIMAP(nil)
+	m.env, _ = parseEnvWire(b)
+	if meta.env == nil {
+		c.srv.meta.put(key, m.uid, msgMeta{env: b})
+		meta.env = b
+		c.storeMeta(m.uid, &meta)
+	}
+	return nil
+}
+
+// setHeader takes the values from a header: its ENVELOPE, and References.
+func (m *sortMsg) setHeader(h *message.Header) {
+	m.env, _ = parseEnvWire(message.EnvelopeFromHeader(h).AppendIMAP(nil))
+	if f, ok := h.Lookup("References"); ok {
+		m.refs = f.Value()
+	}
+}
+
+// parseEnvWire reads the members sortEnv holds from an ENVELOPE in IMAP
+// syntax (RFC 9051 §7.5.2), as AppendIMAP writes it and the cache keeps it.
+func parseEnvWire(b []byte) (sortEnv, bool) {
+	var e sortEnv
+	p := wireParser{b: b}
+	v, ok := p.value(0)
+	if !ok || len(v.list) != 10 {
+		return e, false
+	}
+	first := func(l wireValue) envAddr {
+		if len(l.list) == 0 || len(l.list[0].list) != 4 {
+			return envAddr{}
+		}
+		a := l.list[0].list
+		return envAddr{name: a[0].str, mailbox: a[2].str, host: a[3].str}
+	}
+	e.date, e.subject = v.list[0].str, v.list[1].str
+	e.from, e.to, e.cc = first(v.list[2]), first(v.list[5]), first(v.list[6])
+	e.inReplyTo, e.messageID = v.list[8].str, v.list[9].str
+	return e, true
+}
+
+// wireValue is an IMAP value: a string ("" for NIL) or a list.
+type wireValue struct {
+	str  string
+	list []wireValue
+}
+
+// wireParser reads IMAP response values: lists, NIL, quoted strings and
+// literals.
+type wireParser struct {
+	b []byte
+	i int
+}
+
+func (p *wireParser) value(depth int) (wireValue, bool) {
+	var v wireValue
+	for p.i < len(p.b) && p.b[p.i] == ' ' {
+		p.i++
+	}
+	if p.i >= len(p.b) || depth > maxValueDepth {
+		return v, false
+	}
+	switch p.b[p.i] {
+	case '(':
+		p.i++
+		for {
+			for p.i < len(p.b) && p.b[p.i] == ' ' {
+				p.i++
+			}
+			if p.i < len(p.b) && p.b[p.i] == ')' {
+				p.i++
+				return v, true
+			}
+			kid, ok := p.value(depth + 1)
+			if !ok {
+				return v, false
+			}
+			v.list = append(v.list, kid)
+		}
+	case '"':
+		end := quotedEnd(p.b, p.i+1)
+		if end < 0 {
+			return v, false
+		}
+		q := p.b[p.i+1 : end]
+		var s []byte
+		for k := 0; k < len(q); k++ {
+			if q[k] == '\\' {
+				k++
+			}
+			s = append(s, q[k])
+		}
+		v.str, p.i = string(s), end+1
+		return v, true
+	case '{':
+		end := literalEnd(p.b, p.i+1)
+		if end < 0 {
+			return v, false
+		}
+		start := p.i + bytes.IndexByte(p.b[p.i:], '}') + 3
+		v.str, p.i = string(p.b[start:end+1]), end+1
+		return v, true
+	}
+	if len(p.b)-p.i >= 3 && string(p.b[p.i:p.i+3]) == "NIL" {
+		p.i += 3
+		return v, true
+	}
+	return v, false
+}
+
+// sortKeys are a message's comparison values, computed as needed.
+type sortKeys struct {
+	done                                    sortKeySet
+	date                                    int64
+	subject, from, to, cc, dispFrom, dispTo string
+	replyFwd                                bool
+}
+
+type sortKeySet uint8
+
+const (
+	keyDate sortKeySet = 1 << iota
+	keySubject
+	keyAddr
+)
+
+// sentDate is the sent date (RFC 5256 §2.2): the Date field in UTC, or the
+// INTERNALDATE when the field is missing or cannot be parsed.
+func (m *sortMsg) sentDate() int64 {
+	if m.keys.done&keyDate == 0 {
+		m.keys.done |= keyDate
+		m.keys.date = m.arrival
+		if t, err := message.ParseDate(m.env.date); err == nil && m.env.date != "" {
+			m.keys.date = t.Unix()
+		}
+	}
+	return m.keys.date
+}
+
+// baseSubject is the base subject (RFC 5256 §2.1) in comparison form, and
+// whether the subject marks a reply or forward.
+func (m *sortMsg) baseSubject() (string, bool) {
+	if m.keys.done&keySubject == 0 {
+		m.keys.done |= keySubject
+		text := message.DecodeText([]byte(m.env.subject))
+		m.keys.subject, m.keys.replyFwd = message.BaseSubject(casemap(text))
+	}
+	return m.keys.subject, m.keys.replyFwd
+}
+
+// addrKeys computes the FROM, TO, CC (the first address's mailbox,
+// RFC 5256 §3) and DISPLAYFROM, DISPLAYTO (RFC 5957 §3) keys.
+func (m *sortMsg) addrKeys() *sortKeys {
+	if m.keys.done&keyAddr == 0 {
+		m.keys.done |= keyAddr
+		m.keys.from = casemap(m.env.from.mailbox)
+		m.keys.to = casemap(m.env.to.mailbox)
+		m.keys.cc = casemap(m.env.cc.mailbox)
+		m.keys.dispFrom = casemap(displayName(m.env.from))
+		m.keys.dispTo = casemap(displayName(m.env.to))
+	}
+	return &m.keys
+}
+
+// displayName is the RFC 5957 §3 sort value of an address: its decoded
+// display name, or its addr-spec when it has none.
+func displayName(a envAddr) string {
+	if a.name != "" {
+		if s := message.DecodeText([]byte(a.name)); s != "" {
+			return s
+		}
+	}
+	if a.mailbox != "" && a.host != "" {
+		return a.mailbox + "@" + a.host
+	}
+	return a.mailbox
+}
+
+// casemap brings s to the comparison form of the i;unicode-casemap
+// collation (RFC 5051 §2), which Dovecot uses for SORT and THREAD: every
+// character in title case, then decomposed (NFKD), so that "é" sorts with
+// "E" and "ﬁ" as "FI". Byte order of the results is the sort order.
+func casemap(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		b := []byte(s)
+		for i, c := range b {
+			if 'a' <= c && c <= 'z' {
+				b[i] = c - ('a' - 'A')
+			}
+		}
+		return string(b)
+	}
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		b = utf8.AppendRune(b, unicode.ToTitle(r))
+	}
+	return norm.NFKD.String(string(b))
+}
