@@ -27,6 +27,16 @@
 // are compared with Unicode simple case folding (Dovecot also decomposes
 // characters, so that its "cafe" finds "café"; this package does not).
 //
+// SORT and THREAD (RFC 5256, with ESORT and SORT=DISPLAY) take SEARCH's
+// keys and order what they find as Dovecot does: strings in the
+// i;unicode-casemap form (title case, decomposed), base subjects as
+// message.BaseSubject extracts them, sent dates from the Date field or the
+// INTERNALDATE, ties by sequence number; THREAD=REFERENCES follows
+// Dovecot's reading of the RFC's steps (thread_refs.go). The values come
+// from the ENVELOPE in the Server's cache when it is there (and what SORT
+// computes goes into it), else from a mailbox's store.HeaderIndex, asked
+// once for all the messages, else from each message's header.
+//
 // What FETCH computes from a message's content and that never changes for
 // a UID (the size with CRLF line ends, ENVELOPE, BODY, BODYSTRUCTURE) is
 // kept in a cache shared by the Server's sessions (Server.CacheSize), so a
@@ -109,8 +119,7 @@
 // SAVEDATESUPPORTED, and is compared by its INTERNALDATE in SAVEDBEFORE,
 // SAVEDON and SAVEDSINCE, as Dovecot does.
 //
-// Not yet supported: SORT, THREAD and COMPRESS (planned on the same
-// session views).
+// Not yet supported: COMPRESS (planned on the same session views).
 //
 // Standards:
 //
@@ -133,6 +142,9 @@
 //	RFC 4731  ESEARCH (return options of SEARCH)
 //	RFC 5182  SEARCHRES (SEARCH RETURN (SAVE), "$")
 //	RFC 3502  MULTIAPPEND
+//	RFC 5256  SORT, THREAD=ORDEREDSUBJECT, THREAD=REFERENCES
+//	RFC 5267  ESORT (RETURN options of SORT; not CONTEXT=SORT)
+//	RFC 5957  SORT=DISPLAY
 //	RFC 8438  STATUS=SIZE
 //	RFC 7889  APPENDLIMIT
 //	RFC 6855  UTF8=ACCEPT

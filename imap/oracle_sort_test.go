@@ -28,6 +28,14 @@ var oracleSorts = []string{
 	"SORT RETURN (COUNT) (SIZE) SUBJECT nothing-matches-this", "SORT RETURN (MAX COUNT ALL MIN) (REVERSE SUBJECT) FROM bob",
 	"THREAD ORDEREDSUBJECT", "THREAD REFERENCES",
 	"THREAD ORDEREDSUBJECT FROM bob", "THREAD REFERENCES NOT SUBJECT lunch", "THREAD REFERENCES SUBJECT re",
+	"THREAD REFERENCES SUBJECT nothing-matches-this",
+}
+
+// oracleSortKnown lists commands answered differently from Dovecot on
+// purpose, with the reason.
+var oracleSortKnown = map[string]string{
+	"THREAD REFERENCES SUBJECT nothing-matches-this": `no thread: we send "* THREAD" as RFC 5256 §4 has it ` +
+		`(thread-data = "THREAD" [SP 1*thread-list]); Dovecot adds a space, which go-imap's client rejects`,
 }
 
 // oracleSortQuirks lists the messages whose sort values differ from
@@ -118,7 +126,9 @@ func TestDovecotOracleSort(t *testing.T) {
 			}
 			cmd = uid + withCharset(q, without)
 			theirs, mine := untagged(dc.ok(cmd)), untagged(ours.ok(cmd))
-			if mine != theirs {
+			if why, ok := oracleSortKnown[q]; ok && mine != theirs {
+				t.Logf("%s differs (known: %s)", cmd, why)
+			} else if mine != theirs {
 				unexplained++
 				t.Errorf("%s:\n ours    %s\n dovecot %s", cmd, mine, theirs)
 			}

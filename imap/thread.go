@@ -42,8 +42,11 @@ func cmdThread(c *conn, cmd *command) error {
 	if err != nil {
 		return err
 	}
-	c.enc.Raw("* THREAD ")
-	c.writeThreads(cmd, threads, true)
+	c.enc.Raw("* THREAD")
+	if len(threads) > 0 { // thread-data = "THREAD" [SP 1*thread-list] (RFC 5256 §4)
+		c.enc.SP()
+		c.writeThreads(cmd, threads, true)
+	}
 	c.enc.CRLF()
 	return nil
 }

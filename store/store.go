@@ -26,9 +26,9 @@
 // UID list with [Mailbox.List].
 //
 // Optional capabilities are add-on interfaces a server detects once, when it
-// is built, such as [MultiAppender], [SubscriptionLister] and
-// [MessageCache]; [ObjectIDStore] is detected once per store, when a
-// session opens it.
+// is built, such as [MultiAppender], [SubscriptionLister],
+// [MessageCache] and [HeaderIndex]; [ObjectIDStore] is detected once per
+// store, when a session opens it.
 //
 // Standards the interfaces are shaped for:
 //
@@ -41,6 +41,7 @@
 //	RFC 8474  OBJECTID: MailboxID, EmailID, ThreadID ([ObjectIDStore])
 //	RFC 8514  SAVEDATE: MessageInfo.SaveDate
 //	RFC 1939  POP3: messages by UID, sizes
+//	RFC 5256  SORT, THREAD: header fields from an index (HeaderIndex)
 package store
 
 import (
