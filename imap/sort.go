@@ -21,7 +21,8 @@ type sortCrit struct {
 // The search keys are SEARCH's (search.go); the matches are ordered by the
 // criteria, ties by sequence number, and answered with SORT or, after
 // RETURN, with ESEARCH (MIN and MAX being the first and last in sort order,
-// ALL a sequence set in sort order).
+// ALL a sequence set in sort order). RETURN (SAVE) keeps the result for
+// "$" (SEARCHRES, RFC 5182 §2.4).
 func cmdSort(c *conn, cmd *command) error {
 	var o searchOpts
 	c.pendingKey, c.badCharset = "", false
@@ -33,8 +34,6 @@ func cmdSort(c *conn, cmd *command) error {
 		if !c.dec.ExpectAtom(&a) || !equalFold(a, "RETURN") {
 			return c.syntaxErr()
 		}
-		// RETURN (SAVE) (RFC 5182 §2.4) is SEARCHRES's to add to
-		// searchReturn; the saved result would be the set, not the order.
 		if !c.dec.ExpectSP() || !c.searchReturn(&o) || !c.dec.ExpectSP() {
 			return nil
 		}
@@ -48,15 +47,23 @@ func cmdSort(c *conn, cmd *command) error {
 		return nil
 	}
 	if err := c.charsetErr(); err != nil {
+		c.failedSave(&o)
 		return err
 	}
 	matches, err := c.search(root)
 	if err != nil {
+		c.failedSave(&o)
 		return err
 	}
 	sorted, err := c.sortIdx(matches, crit)
 	if err != nil {
+		c.failedSave(&o)
 		return err
+	}
+	if o.save {
+		// RFC 5182 §2.4: the set is saved, not the order; with only MIN
+		// or MAX, the first or last message in sort order.
+		c.saveResult(savedPart(&o, sorted))
 	}
 	if o.returnGiven {
 		o.esearch = true

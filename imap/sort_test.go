@@ -199,6 +199,13 @@ func TestSortThreadProtocol(t *testing.T) {
 		{"THREAD REFERENCES UTF-8 ALL", "* THREAD (1 2)(3)"},
 		{"UID THREAD REFERENCES US-ASCII NOT SUBJECT a", "* THREAD (1 2)"},
 		{"THREAD REFERENCES UTF-8 SUBJECT nothing", "* THREAD"},
+		// SEARCHRES (RFC 5182 §2.4): the result set is saved, for "$".
+		{"SORT RETURN (SAVE) (DATE) UTF-8 2:3", ""},
+		{"SORT (REVERSE ARRIVAL) UTF-8 $", "* SORT 2 3"},
+		{"SORT RETURN (SAVE MIN) (DATE) UTF-8 ALL", "* ESEARCH (TAG) MIN 2"},
+		{"UID SEARCH $", "* SEARCH 2"},
+		{"SORT RETURN (SAVE MAX) (REVERSE DATE) UTF-8 ALL", "* ESEARCH (TAG) MAX 2"},
+		{"THREAD REFERENCES UTF-8 $", "* THREAD (2)"},
 	} {
 		if got := untagged(c.ok(x.cmd)); got != x.want {
 			t.Errorf("%s: %q, want %q", x.cmd, got, x.want)
@@ -207,7 +214,7 @@ func TestSortThreadProtocol(t *testing.T) {
 	for _, bad := range []string{
 		"SORT () UTF-8 ALL", "SORT (REVERSE) UTF-8 ALL", "SORT (DATE REVERSE) UTF-8 ALL", "SORT (NAME) UTF-8 ALL",
 		"SORT (REVERSE REVERSE DATE) UTF-8 ALL", "SORT DATE UTF-8 ALL", "SORT (DATE) ALL", "SORT (DATE) UTF-8",
-		"SORT RETURN (SAVE) (DATE) UTF-8 ALL", "SORT RETURN (DATE) UTF-8 ALL", "SORT FOO () (DATE) UTF-8 ALL",
+		"SORT RETURN (DATE) UTF-8 ALL", "SORT FOO () (DATE) UTF-8 ALL",
 		"THREAD UTF-8 ALL", "THREAD REFERENCES ALL", "THREAD REFERENCES UTF-8", "THREAD ORDEREDSUBJECT UTF-8 FOO",
 		"THREAD REFS UTF-8 ALL", "THREAD (REFERENCES) UTF-8 ALL",
 	} {
