@@ -2,6 +2,7 @@ package imap
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -80,7 +81,7 @@ func benchSession(b *testing.B, addr string, cmds []string, want int) {
 		r.ReadSlice('\n') // greeting
 		got := 0
 		for j, cmd := range append([]string{"LOGIN u p"}, cmds...) {
-			tag := fmt.Sprintf("b%d ", j)
+			tag := []byte(fmt.Sprintf("b%d ", j))
 			fmt.Fprintf(nc, "%s%s\r\n", tag, cmd)
 			got = 0
 			for {
@@ -88,13 +89,13 @@ func benchSession(b *testing.B, addr string, cmds []string, want int) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if strings.HasPrefix(string(line), tag) {
-					if !strings.HasPrefix(string(line), tag+"OK") {
+				if bytes.HasPrefix(line, tag) {
+					if !bytes.HasPrefix(line[len(tag):], []byte("OK")) {
 						b.Fatalf("%s: %s", cmd, line)
 					}
 					break
 				}
-				if strings.Contains(string(line), " FETCH ") || strings.HasPrefix(string(line), "* VANISHED") {
+				if bytes.Contains(line, []byte(" FETCH ")) || bytes.HasPrefix(line, []byte("* VANISHED")) {
 					got++
 				}
 			}

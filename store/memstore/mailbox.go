@@ -202,6 +202,15 @@ func (h *handle) List(ctx context.Context, uids store.UIDSet) ([]store.MessageIn
 	}
 	defer h.unlock()
 	var out []store.MessageInfo
+	if lo, hi, ok := uids.Bounds(); ok {
+		// Sized for every message in the bounds: a listing of a
+		// 100 000-message mailbox is one allocation, not twenty.
+		end := len(mb.msgs)
+		if hi < store.MaxUID {
+			end = mb.index(hi + 1)
+		}
+		out = make([]store.MessageInfo, 0, max(end-mb.index(lo), 0))
+	}
 	mb.each(uids, func(m *message) { out = append(out, m.info) })
 	return out, nil
 }
