@@ -23,6 +23,7 @@ func (c *conn) writeCaps() {
 	c.enc.Raw(" CONDSTORE QRESYNC") // RFC 7162
 	c.enc.Raw(" SEARCHRES MULTIAPPEND")
 	c.enc.Raw(" SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES")
+	c.writeQuotaCaps()
 	c.enc.Raw(" APPENDLIMIT=" + strconv.FormatInt(c.srv.appendLimit(), 10))
 	c.enc.Raw(" SAVEDATE") // RFC 8514
 	if c.objectIDs() {

@@ -119,6 +119,14 @@
 // SAVEDATESUPPORTED, and is compared by its INTERNALDATE in SAVEDBEFORE,
 // SAVEDON and SAVEDSINCE, as Dovecot does.
 //
+// QUOTA (RFC 9208) is advertised, with QUOTA=RES-STORAGE and
+// QUOTA=RES-MESSAGE, once a session's store implements
+// store.QuotaReporter (memstore and maildir do; limits come from their
+// Config). GETQUOTA and GETQUOTAROOT report the resources that have a
+// limit, since a QUOTA response pairs usage with one; SETQUOTA is refused
+// (NO [CANNOT]) and QUOTASET not advertised. An APPEND or COPY the store
+// refuses with store.ErrOverQuota fails with NO [OVERQUOTA].
+//
 // Not yet supported: COMPRESS (planned on the same session views).
 //
 // Standards:
@@ -145,6 +153,7 @@
 //	RFC 5256  SORT, THREAD=ORDEREDSUBJECT, THREAD=REFERENCES
 //	RFC 5267  ESORT (RETURN options of SORT; not CONTEXT=SORT)
 //	RFC 5957  SORT=DISPLAY
+//	RFC 9208  QUOTA (STORAGE and MESSAGE; no SETQUOTA)
 //	RFC 8438  STATUS=SIZE
 //	RFC 7889  APPENDLIMIT
 //	RFC 6855  UTF8=ACCEPT

@@ -60,6 +60,8 @@ func errReply(err error) *Error {
 		return bad("", "Invalid flag")
 	case errors.Is(err, store.ErrReadOnly):
 		return no("CANNOT", "Mailbox is read-only")
+	case errors.Is(err, store.ErrOverQuota):
+		return no("OVERQUOTA", "Quota exceeded") // RFC 9208 §5
 	case errors.Is(err, store.ErrTooBig):
 		return no("TOOBIG", "Message too big")
 	case errors.Is(err, store.ErrNoSuchMessage):

@@ -65,6 +65,14 @@
 //     server's ENVELOPE and BODYSTRUCTURE) lives in mailstack-cache (see
 //     CacheName): append-only, checksummed records, bounded by
 //     Config.CacheLimit, rewritten when damaged or grown.
+//   - Append and AppendMulti (store.MultiAppender, RFC 3502) write every
+//     message to tmp/ first and move them into cur/ together under the
+//     uidlist lock, taking the moved ones back if one fails: all or none,
+//     except across a crash during the moves, which leaves those moved so
+//     far to be numbered as new mail by the next reader.
+//   - Quota (store.QuotaReporter, RFC 9208): usage is counted over INBOX
+//     and every folder; Config.QuotaStorage and QuotaMessages, when set,
+//     make appends and copies beyond them fail with store.ErrOverQuota.
 //   - Subscriptions: root/subscriptions. Special use: folder names as in
 //     Dovecot's default configuration, plus root/mailstack-special-use.
 //

@@ -11,7 +11,7 @@ var _ store.QuotaReporter = (*Store)(nil)
 
 // Quota reports the store's one quota root, "", over INBOX and every
 // folder (RFC 9208): STORAGE, the sum of the message files' sizes in KiB
-// rounded down, and MESSAGE, the number of messages, with the limits
+// rounded up, and MESSAGE, the number of messages, with the limits
 // Config.QuotaStorage and QuotaMessages (0: none). Every folder is
 // refreshed to count them, as STATUS would.
 func (s *Store) Quota(ctx context.Context, mailbox string) ([]store.QuotaRoot, error) {
@@ -29,7 +29,7 @@ func (s *Store) Quota(ctx context.Context, mailbox string) ([]store.QuotaRoot, e
 		return nil, err
 	}
 	return []store.QuotaRoot{{Name: "", Resources: []store.QuotaResource{
-		{Name: store.ResourceStorage, Usage: size / 1024, Limit: s.cfg.QuotaStorage / 1024},
+		{Name: store.ResourceStorage, Usage: (size + 1023) / 1024, Limit: s.cfg.QuotaStorage / 1024},
 		{Name: store.ResourceMessage, Usage: int64(n), Limit: int64(s.cfg.QuotaMessages)},
 	}}}, nil
 }

@@ -12,7 +12,8 @@ var ErrOverQuota = errors.New("store: over quota")
 // Quota resource names (RFC 9208 §5).
 const (
 	// ResourceStorage is the sum of the sizes of the messages, in units
-	// of 1024 octets (RFC 9208 §5.1).
+	// of 1024 octets (RFC 9208 §5.1), usage rounded up (as Dovecot
+	// does: a mailbox that holds anything never shows 0).
 	ResourceStorage = "STORAGE"
 	// ResourceMessage is the number of messages (RFC 9208 §5.2).
 	ResourceMessage = "MESSAGE"

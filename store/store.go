@@ -27,8 +27,8 @@
 //
 // Optional capabilities are add-on interfaces a server detects once, when it
 // is built, such as [MultiAppender], [SubscriptionLister],
-// [MessageCache] and [HeaderIndex]; [ObjectIDStore] is detected once per
-// store, when a session opens it.
+// [MessageCache] and [HeaderIndex]; [ObjectIDStore] and [QuotaReporter]
+// are detected once per store, when a session opens it.
 //
 // Standards the interfaces are shaped for:
 //
@@ -36,6 +36,8 @@
 //	RFC 3501  IMAP4rev1
 //	RFC 4315  UIDPLUS: APPENDUID, COPYUID (AppendResult, CopyResult)
 //	RFC 6851  MOVE
+//	RFC 3502  MULTIAPPEND (MultiAppender)
+//	RFC 9208  QUOTA (QuotaReporter, ErrOverQuota)
 //	RFC 6154  SPECIAL-USE attributes
 //	RFC 7162  CONDSTORE/QRESYNC: modseqs, UNCHANGEDSINCE, expunge tombstones
 //	RFC 8474  OBJECTID: MailboxID, EmailID, ThreadID ([ObjectIDStore])

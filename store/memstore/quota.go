@@ -10,7 +10,7 @@ import (
 var _ store.QuotaReporter = (*Store)(nil)
 
 // Quota reports the store's one quota root, "", over every mailbox (RFC
-// 9208): STORAGE (the sum of the message sizes, in KiB rounded down) and
+// 9208): STORAGE (the sum of the message sizes, in KiB rounded up) and
 // MESSAGE, each with the limit of Config.QuotaStorage or QuotaMessages (0:
 // none).
 func (s *Store) Quota(ctx context.Context, mailbox string) ([]store.QuotaRoot, error) {
@@ -29,7 +29,7 @@ func (s *Store) Quota(ctx context.Context, mailbox string) ([]store.QuotaRoot, e
 	}
 	n, size := s.usage()
 	return []store.QuotaRoot{{Name: "", Resources: []store.QuotaResource{
-		{Name: store.ResourceStorage, Usage: size / 1024, Limit: s.cfg.QuotaStorage / 1024},
+		{Name: store.ResourceStorage, Usage: (size + 1023) / 1024, Limit: s.cfg.QuotaStorage / 1024},
 		{Name: store.ResourceMessage, Usage: int64(n), Limit: int64(s.cfg.QuotaMessages)},
 	}}}, nil
 }

@@ -29,7 +29,7 @@ func testQuotaUsage(t *testing.T, s store.Store) {
 	if err != nil || len(all) < len(roots) {
 		t.Fatalf("Quota(\"\"): %v %v", all, err)
 	}
-	wantKiB := int64(2*len(big)+len(msg(1))) / 1024
+	wantKiB := (int64(2*len(big)+len(msg(1))) + 1023) / 1024
 	for _, r := range roots {
 		for _, res := range r.Resources {
 			switch res.Name {
@@ -86,7 +86,7 @@ func RunQuota(t *testing.T, newStore func(t *testing.T, storage int64, messages 
 		_, err := mb.Append(ctx, strings.NewReader(big), nil)
 		wantErr(t, "Append beyond the limit", err, store.ErrOverQuota)
 		appendMsg(t, mb, msg(1))
-		checkLimit(t, s, store.ResourceStorage, int64(len(big)+len(msg(1)))/1024, 4)
+		checkLimit(t, s, store.ResourceStorage, (int64(len(big)+len(msg(1)))+1023)/1024, 4)
 	})
 }
 
