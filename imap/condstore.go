@@ -3,6 +3,7 @@ package imap
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/mailstack/mailstack/imap/internal/imapwire"
@@ -246,7 +247,9 @@ func (c *conn) searchModSeq(o *searchOpts, idx []int) (store.ModSeq, error) {
 			pick = append(pick, idx[len(idx)-1])
 		}
 	}
-	infos, err := c.sel.mb.List(c.ctx, c.sel.uidSet(pick))
+	pick = slices.Clone(pick) // SORT gives them in sort order
+	slices.Sort(pick)
+	infos, err := c.sel.mb.List(c.ctx, c.sel.uidSet(slices.Compact(pick)))
 	if err != nil {
 		return 0, err
 	}
@@ -255,4 +258,18 @@ func (c *conn) searchModSeq(o *searchOpts, idx []int) (store.ModSeq, error) {
 		top = max(top, infos[i].ModSeq)
 	}
 	return top, nil
+}
+
+// sortModSeq sets o.modseq for a SORT whose keys include MODSEQ (RFC 7162
+// §3.1.9): as for SEARCH, over the sorted results (MIN and MAX being the
+// first and last in sort order).
+func (c *conn) sortModSeq(root *searchKey, o *searchOpts, sorted []int) error {
+	if !hasModSeqKey(root) {
+		return nil
+	}
+	eff := *o
+	eff.all = o.all || !o.anyOpt // RETURN () means ALL
+	ms, err := c.searchModSeq(&eff, sorted)
+	o.modseq = uint64(ms)
+	return err
 }

@@ -140,7 +140,7 @@ func TestCondstoreCommands(t *testing.T) {
 }
 
 // TestCondstoreRev1Search checks the SEARCH (not ESEARCH) form of the
-// MODSEQ result and SELECT (CONDSTORE).
+// MODSEQ result, SORT with MODSEQ and SELECT (CONDSTORE).
 func TestCondstoreRev1Search(t *testing.T) {
 	ts := newTestServer(t, nil)
 	for i := 0; i < 3; i++ {
@@ -153,6 +153,14 @@ func TestCondstoreRev1Search(t *testing.T) {
 	expectLines(t, "SEARCH", lines, "* SEARCH 2 3 (MODSEQ "+ms(modseqOf(t, ts, 3))+")")
 	lines = cl.ok("SEARCH MODSEQ 99999")
 	expectLines(t, "SEARCH none", lines, "* SEARCH")
+	// SORT with MODSEQ (RFC 7162 §3.1.9), and its ESEARCH form, where
+	// MIN is the first in sort order.
+	lines = cl.ok("SORT (ARRIVAL) UTF-8 MODSEQ " + ms(modseqOf(t, ts, 2)))
+	expectLines(t, "SORT", lines, "* SORT 2 3 (MODSEQ "+ms(modseqOf(t, ts, 3))+")")
+	lines = cl.ok("SORT RETURN (MIN) (ARRIVAL) UTF-8 MODSEQ " + ms(modseqOf(t, ts, 2)))
+	expectLines(t, "SORT RETURN (MIN)", lines, `* ESEARCH (TAG "t6") MIN 2 MODSEQ `+ms(modseqOf(t, ts, 2)))
+	lines = cl.ok("SORT RETURN () (ARRIVAL) UTF-8 MODSEQ 1")
+	expectLines(t, "SORT RETURN ()", lines, `* ESEARCH (TAG "t7") ALL 1:3 MODSEQ `+ms(modseqOf(t, ts, 3)))
 	if _, st := cl.do("SELECT INBOX (QRESYNC (1 1))"); !strings.HasPrefix(st, "BAD") {
 		t.Fatalf("QRESYNC without ENABLE: %s", st)
 	}

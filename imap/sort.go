@@ -60,6 +60,11 @@ func cmdSort(c *conn, cmd *command) error {
 		c.failedSave(&o)
 		return err
 	}
+	o.esearch = o.returnGiven
+	if err := c.sortModSeq(root, &o, sorted); err != nil {
+		c.failedSave(&o)
+		return err
+	}
 	if o.save {
 		// RFC 5182 §2.4: the set is saved, not the order; with only MIN
 		// or MAX, the first or last message in sort order.
@@ -76,6 +81,9 @@ func cmdSort(c *conn, cmd *command) error {
 	c.enc.Raw("* SORT")
 	for _, i := range sorted {
 		c.enc.SP().Number(c.msgNum(cmd, i))
+	}
+	if o.modseq > 0 {
+		c.enc.Raw(" (MODSEQ ").Number(o.modseq).Byte(')') // RFC 7162 §3.1.9
 	}
 	c.enc.CRLF()
 	return nil
