@@ -306,7 +306,7 @@ func (s *Store) RenameMailbox(ctx context.Context, from, to string) error {
 		return fmt.Errorf("%w: cannot rename %q into itself", store.ErrNotAllowed, from)
 	}
 	if from == "INBOX" {
-		return s.renameInbox(ctx, to, toDir)
+		return s.renameInbox(ctx, to)
 	}
 	if i := strings.LastIndexByte(to, '.'); i > 0 {
 		if err := s.CreateMailbox(ctx, to[:i], nil); err != nil && !errors.Is(err, store.ErrMailboxExists) {
@@ -340,28 +340,21 @@ func (s *Store) exists(dir string) bool {
 	return err == nil && st.IsDir()
 }
 
-func (s *Store) renameInbox(ctx context.Context, to, toDir string) error {
+// renameInbox moves INBOX's messages to a new mailbox (RFC 9051 §6.3.6) as
+// Move does, so that they keep their flags, INTERNALDATE and GUID (hence
+// EMAILID, RFC 8474 §5.1) and get a save date of now (RFC 8514), and
+// INBOX's sessions see expunges.
+func (s *Store) renameInbox(ctx context.Context, to string) error {
 	if err := s.CreateMailbox(ctx, to, nil); err != nil {
 		return err
 	}
-	if kw, err := os.ReadFile(filepath.Join(s.root, KeywordsName)); err == nil {
-		if err := writeFileAtomic(toDir, KeywordsName, kw); err != nil {
-			return err
-		}
+	in, err := s.OpenMailbox(ctx, "INBOX")
+	if err != nil {
+		return err
 	}
-	for _, sub := range []string{"new", "cur"} {
-		names, err := readNames(filepath.Join(s.root, sub))
-		if err != nil {
-			return err
-		}
-		for _, n := range names {
-			err := os.Rename(filepath.Join(s.root, sub, n), filepath.Join(toDir, sub, n))
-			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("maildir: %w", err)
-			}
-		}
-	}
-	return nil
+	defer in.Close()
+	_, err = in.Move(ctx, store.All, to)
+	return err
 }
 
 // OpenMailbox opens INBOX or a folder.

@@ -95,8 +95,19 @@ func testObjectIDs(t *testing.T, s store.Store) {
 	if got := id("C" + d + "A2"); got != a {
 		t.Errorf("MailboxID after RENAME %s, was %s", got, a)
 	}
+	// A copy, whose id a store may keep apart from the file or record
+	// that holds the message, moves with INBOX's other messages.
+	src := open(t, s, "B")
+	r := appendMsg(t, src, msg(9))
+	if _, err := src.Copy(ctx, store.UIDSetOf(r.UID), "INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	moved := list(t, src)[0].EmailID
 	if err := s.RenameMailbox(ctx, "INBOX", "OldInbox"); err != nil {
 		t.Fatal(err)
+	}
+	if l := list(t, open(t, s, "OldInbox")); len(l) != 1 || l[0].EmailID != moved {
+		t.Errorf("after renaming INBOX, its message is %+v, want EmailID %s", l, moved)
 	}
 	if got := id("INBOX"); got != inbox {
 		t.Errorf("INBOX's MailboxID after renaming INBOX %s, was %s", got, inbox)
@@ -132,7 +143,7 @@ func testObjectIDs(t *testing.T, s store.Store) {
 	if err != nil || len(mr.DestUIDs) != 1 {
 		t.Fatalf("Move = %+v, %v", mr, err)
 	}
-	bl := list(t, open(t, s, "B"))
+	bl := list(t, open(t, s, "B"))[1:] // after the message copied to INBOX
 	if len(bl) != 2 || bl[0].EmailID != e1 || bl[1].EmailID != e2 {
 		t.Errorf("EmailIDs in B after COPY and MOVE %+v, want %s %s", bl, e1, e2)
 	}
