@@ -12,6 +12,14 @@ import (
 // waits for client input and events at once and writes the responses, and
 // notify_hub.go carries mailbox-name and subscription events between the
 // sessions of one Server.
+//
+// Compared with Dovecot 2.3 on the same scripts: Dovecot accepts
+// MessageNew without MessageExpunge and SELECTED with mailbox events, and
+// its BADEVENT lists the refused events; this server answers BAD and
+// lists the supported events, as RFC 5465 §5, §6.1 and §3.1 require. Its
+// STATUS notifications carry only the items that changed; ours carry
+// the whole set (see writeNotifyStatus). The LIST responses have the
+// same shape, with \HasChildren or \HasNoChildren added (§5.4).
 
 // notifyEvents is a set of RFC 5465 §5 events.
 type notifyEvents uint8

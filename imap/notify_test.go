@@ -444,3 +444,30 @@ func TestNotifyCondstore(t *testing.T) {
 	b.ok("EXPUNGE")
 	a.expect(`^\* VANISHED 1$`, "")
 }
+
+// TestNotifyEventOverflow: more mailbox events than a session may queue
+// (maxNotifyEvents) while it is busy in a command end NOTIFY with an
+// untagged OK [NOTIFICATIONOVERFLOW] (RFC 5465 §5.8).
+func TestNotifyEventOverflow(t *testing.T) {
+	ts := newTestServer(t, nil)
+	a := login(t, ts.addr, "u")
+	a.ok("NOTIFY SET (PERSONAL (MailboxName))")
+	// A waits inside APPEND for its literal while B creates mailboxes.
+	a.send("x APPEND INBOX {6}")
+	if l := a.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("APPEND: %q", l)
+	}
+	b := login(t, ts.addr, "u")
+	for i := 0; i <= maxNotifyEvents; i++ {
+		b.ok(fmt.Sprintf("CREATE Box%d", i))
+	}
+	a.send("Hi!\r\n")
+	if l := a.line(); !strings.HasPrefix(l, "x OK ") {
+		t.Fatalf("APPEND: %q", l)
+	}
+	a.expect(`^\* OK \[NOTIFICATIONOVERFLOW\] `, "")
+	b.ok("CREATE Later")
+	if lines := a.ok("NOOP"); len(lines) != 0 {
+		t.Fatalf("after overflow: %q", lines)
+	}
+}
