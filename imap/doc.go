@@ -35,7 +35,8 @@
 // Dovecot's reading of the RFC's steps (thread_refs.go). The values come
 // from the ENVELOPE in the Server's cache when it is there (and what SORT
 // computes goes into it), else from a mailbox's store.HeaderIndex, asked
-// once for all the messages, else from each message's header.
+// once for all the messages, else from each message's header. SEARCH's
+// header keys use a store.HeaderIndex too.
 //
 // What FETCH computes from a message's content and that never changes for
 // a UID (the size with CRLF line ends, ENVELOPE, BODY, BODYSTRUCTURE) is

@@ -29,6 +29,8 @@ var oracleSorts = []string{
 	"THREAD ORDEREDSUBJECT", "THREAD REFERENCES",
 	"THREAD ORDEREDSUBJECT FROM bob", "THREAD REFERENCES NOT SUBJECT lunch", "THREAD REFERENCES SUBJECT re",
 	"THREAD REFERENCES SUBJECT nothing-matches-this",
+	"SORT (ARRIVAL) SENTSINCE 1-Jan-2000", "SORT (REVERSE SUBJECT) SENTBEFORE 5-Mar-2021",
+	"THREAD REFERENCES SENTSINCE 5-Mar-2021", "THREAD ORDEREDSUBJECT OR SENTON 1-Mar-2021 SENTON 8-Mar-2021",
 }
 
 // oracleSortKnown lists commands answered differently from Dovecot on
@@ -36,6 +38,8 @@ var oracleSorts = []string{
 var oracleSortKnown = map[string]string{
 	"THREAD REFERENCES SUBJECT nothing-matches-this": `no thread: we send "* THREAD" as RFC 5256 §4 has it ` +
 		`(thread-data = "THREAD" [SP 1*thread-list]); Dovecot adds a space, which go-imap's client rejects`,
+	"SORT (REVERSE SUBJECT) SENTBEFORE 5-Mar-2021": "SEARCH, not SORT: a message without a usable Date has no sent date " +
+		"to compare (RFC 9051 §6.4.4), so no SENT* key finds it here; Dovecot compares time 0, 1 Jan 1970, which SENTBEFORE finds",
 }
 
 // oracleSortQuirks lists the messages whose sort values differ from

@@ -16,6 +16,9 @@ type searchMsg struct {
 	hdr  *message.Header
 	err  error
 	text *textSearch // the command's scratch for BODY and TEXT
+	// indexed holds the header fields a store.HeaderIndex gave for the
+	// search (search_index.go); nil without one.
+	indexed map[store.UID][]byte
 }
 
 // search returns the view indexes (ascending) of the messages matching
@@ -29,6 +32,7 @@ func (c *conn) search(root *searchKey) ([]int, error) {
 	}
 	var out []int
 	text := &textSearch{}
+	indexed := c.searchIndex(root)
 	j := 0
 	var ctxErr error
 	v.uids.Each(func(i int, u store.UID) bool {
@@ -38,7 +42,7 @@ func (c *conn) search(root *searchKey) ([]int, error) {
 		if j == len(infos) || infos[j].UID != u {
 			return true // expunged, not yet announced: matches nothing
 		}
-		sm := &searchMsg{c: c, idx: i, info: &infos[j], text: text}
+		sm := &searchMsg{c: c, idx: i, info: &infos[j], text: text, indexed: indexed}
 		ok := sm.match(root)
 		if sm.fm != nil {
 			sm.fm.content.Close()
@@ -163,7 +167,9 @@ func (sm *searchMsg) size() int64 {
 func (sm *searchMsg) header() *message.Header {
 	if sm.hdr == nil {
 		h := message.Header{}
-		if fm := sm.open(); fm != nil {
+		if b, ok := sm.indexed[sm.info.UID]; ok {
+			h, _ = message.ParseHeader(b)
+		} else if fm := sm.open(); fm != nil {
 			if hh, err := fm.msg.Header(fm.msg.Root); err == nil {
 				h = hh
 			}

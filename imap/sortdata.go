@@ -177,20 +177,21 @@ func (c *conn) readHeaders(m *sortMsg, refs bool) error {
 		return err
 	}
 	defer fm.close()
+	var b []byte
 	if refs {
 		h, err := fm.msg.Header(fm.msg.Root)
 		if err != nil {
 			return err
 		}
-		m.setHeader(&h)
-		return nil
+		b = m.setHeader(&h)
+	} else {
+		env, err := fm.msg.Envelope() // what FETCH ENVELOPE computes
+		if err != nil {
+			return err
+		}
+		b = env.AppendIMAP(nil)
+		m.env, _ = parseEnvWire(b)
 	}
-	env, err := fm.msg.Envelope()
-	if err != nil {
-		return err
-	}
-	b := env.AppendIMAP(nil)
-	m.env, _ = parseEnvWire(b)
 	if meta.env == nil {
 		c.srv.meta.put(key, m.uid, msgMeta{env: b})
 		meta.env = b
@@ -199,12 +200,15 @@ func (c *conn) readHeaders(m *sortMsg, refs bool) error {
 	return nil
 }
 
-// setHeader takes the values from a header: its ENVELOPE, and References.
-func (m *sortMsg) setHeader(h *message.Header) {
-	m.env, _ = parseEnvWire(message.EnvelopeFromHeader(h).AppendIMAP(nil))
+// setHeader takes the values from a header: its ENVELOPE, which it
+// returns in IMAP syntax, and References.
+func (m *sortMsg) setHeader(h *message.Header) []byte {
+	b := message.EnvelopeFromHeader(h).AppendIMAP(nil)
+	m.env, _ = parseEnvWire(b)
 	if f, ok := h.Lookup("References"); ok {
 		m.refs = f.Value()
 	}
+	return b
 }
 
 // parseEnvWire reads the members sortEnv holds from an ENVELOPE in IMAP

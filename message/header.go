@@ -44,7 +44,7 @@ func (f Field) Is(name string) bool {
 // RawValue returns the bytes after the colon, folding included, without the
 // final line terminator. The caller must not modify them.
 func (f Field) RawValue() []byte {
-	if f.nameLen < 0 {
+	if f.nameLen < 0 || f.nameLen >= len(f.raw) { // no colon; or the zero Field of an absent one
 		return nil
 	}
 	return trimEOL(f.raw[f.nameLen+1:])

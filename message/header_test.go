@@ -204,3 +204,17 @@ func TestBuildLongHeader(t *testing.T) {
 		t.Errorf("filename %q", l[1].Filename)
 	}
 }
+
+// TestHeaderGetAbsent checks that the values of a field a header lacks are
+// empty, not a panic.
+func TestHeaderGetAbsent(t *testing.T) {
+	for _, in := range []string{"", "Subject: x\r\n", "Subject: x\r\n\r\n"} {
+		h, _ := ParseHeader([]byte(in))
+		if v, tx := h.Get("Date"), h.Text("Date"); v != "" || tx != "" {
+			t.Errorf("%q: Get %q, Text %q", in, v, tx)
+		}
+		if f, ok := h.Lookup("Date"); ok || f.RawValue() != nil {
+			t.Errorf("%q: Lookup found %q", in, f.Raw())
+		}
+	}
+}

@@ -5,11 +5,13 @@ import "context"
 // HeaderIndex is an optional interface of a Mailbox that keeps some header
 // fields of its messages in an index (a database column, Dovecot's
 // dovecot.index.cache), so that a server can answer SORT and THREAD
-// (RFC 5256) without opening every message. The IMAP server asks for the
-// fields it needs of all the messages it sorts in one call: Subject, Date,
-// From, To, Cc, Message-ID, In-Reply-To and References. Without it the
-// server reads each message's header itself; with it, the results are the
-// same, which is the implementation's part of the contract.
+// (RFC 5256) and SEARCH's header keys (FROM, TO, CC, SUBJECT, SENT*)
+// without opening every message. The IMAP server asks, in one call per
+// command, for some of these fields of the messages it sorts or searches:
+// Subject, Date, From, To, Cc, Message-ID, In-Reply-To and References.
+// Without it the server reads each message's header itself; with it, the
+// results are the same, which is the implementation's part of the
+// contract.
 type HeaderIndex interface {
 	// HeaderFields returns, for each message in uids that exists,
 	// ascending by UID, the fields of its top-level header whose names
