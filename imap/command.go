@@ -109,7 +109,7 @@ func (c *conn) run(cmd *command) bool {
 	if c.sel != nil {
 		// RFC 9051 §7.5.1: no EXPUNGE while answering FETCH, STORE or
 		// SEARCH by sequence number; UID forms allow it.
-		if perr := c.sel.poll(c, !h.seq || cmd.uid); perr != nil && err == nil {
+		if perr := c.pollAfter(cmd, !h.seq || cmd.uid); perr != nil && err == nil {
 			err = perr
 		}
 	}

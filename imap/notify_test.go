@@ -471,3 +471,32 @@ func TestNotifyEventOverflow(t *testing.T) {
 		t.Fatalf("after overflow: %q", lines)
 	}
 }
+
+// TestNotifyFetchAfterCommand: a message that arrives while a command
+// runs gets MessageNew's FETCH after the command's EXISTS (RFC 5465
+// §5.2), unless the command is the client's own APPEND.
+func TestNotifyFetchAfterCommand(t *testing.T) {
+	ts := newTestServer(t, nil)
+	a := login(t, ts.addr, "u")
+	a.ok("ENABLE IMAP4rev2")
+	a.ok("SELECT INBOX")
+	a.ok("NOTIFY SET (SELECTED (MessageNew (UID RFC822.SIZE) MessageExpunge))")
+	// STATUS with a literal: A is inside the command while B appends.
+	a.send("x STATUS {5}")
+	if l := a.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("STATUS: %q", l)
+	}
+	ts.deliver(t, "u", "INBOX", "Subject: x\r\n\r\nbody\r\n")
+	a.send("INBOX (MESSAGES)")
+	var lines []string
+	for l := a.line(); !strings.HasPrefix(l, "x "); l = a.line() {
+		lines = append(lines, l)
+	}
+	want := []string{`* STATUS "INBOX" (MESSAGES 1)`, "* 1 EXISTS", "* 1 FETCH (UID 1 RFC822.SIZE 20)"}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got %q, want %q", lines, want)
+	}
+	if lines := a.ok("APPEND INBOX {6+}\r\nHi!\r\n"); len(lines) != 1 || lines[0] != "* 2 EXISTS" {
+		t.Fatalf("own APPEND: %q", lines)
+	}
+}

@@ -92,16 +92,43 @@ func (c *conn) selectedChanged(idle bool) error {
 	v.holdFlags = spec.sel&evFlagChange == 0
 	err := v.poll(c, idle || !spec.delayed)
 	v.holdFlags = false
-	if err != nil || c.state == stateLogout || len(spec.fetch) == 0 {
+	if err != nil || c.state == stateLogout {
 		return err
 	}
-	// RFC 5465 §5.2: EXISTS, then FETCH of what the client asked for.
+	return c.fetchNew(top)
+}
+
+// pollAfter is the poll that ends a command (RFC 9051 §7.5.1), followed
+// with NOTIFY by the FETCH that MessageNew asks for (RFC 5465 §5.2) for
+// messages that came meanwhile; not after APPEND, COPY or MOVE, whose
+// new messages are the client's own (§5.2: it SHOULD NOT be sent).
+func (c *conn) pollAfter(cmd *command, allowExpunge bool) error {
+	if c.notify == nil || len(c.notify.spec.fetch) == 0 ||
+		cmd.name == "APPEND" || cmd.name == "COPY" || cmd.name == "MOVE" {
+		return c.sel.poll(c, allowExpunge)
+	}
+	top := c.sel.maxUID()
+	if err := c.sel.poll(c, allowExpunge); err != nil || c.state == stateLogout {
+		return err
+	}
+	return c.fetchNew(top)
+}
+
+// fetchNew sends, after their EXISTS, the FETCH of MessageNew's
+// fetch-atts for the selected mailbox's messages above UID top (RFC 5465
+// §5.2).
+func (c *conn) fetchNew(top store.UID) error {
+	items := c.notify.spec.fetch
+	if len(items) == 0 {
+		return nil
+	}
+	v := c.sel
 	first, _ := v.uids.Search(top + 1)
 	var idx []int
 	for i := first; i < v.uids.Len(); i++ {
 		idx = append(idx, i)
 	}
-	return c.fetch(idx, spec.fetch, true)
+	return c.fetch(idx, items, true)
 }
 
 // notifyPending delivers what the hub and the watched mailboxes left
