@@ -3,9 +3,13 @@ package imap
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mailstack/mailstack/internal/testpeer"
+	"github.com/mailstack/mailstack/maildir"
 	"github.com/mailstack/mailstack/store"
 	"github.com/mailstack/mailstack/store/memstore"
 )
@@ -170,5 +174,49 @@ func TestAppendOverQuota(t *testing.T) {
 	cl.ok("APPEND INBOX " + lit(msgN(1)) + " " + lit(msgN(2)))
 	if _, st := cl.do("APPEND INBOX " + lit(msgN(3))); !strings.HasPrefix(st, "NO [OVERQUOTA]") {
 		t.Fatalf("APPEND beyond quota: %q", st)
+	}
+}
+
+// MULTIAPPEND into a Maildir: all messages or none in cur/, nothing left
+// in tmp/, the quota checked for the whole command; then Dovecot, over the
+// same Maildir, sees what was appended, with its flags.
+func TestMultiAppendMaildir(t *testing.T) {
+	dir := t.TempDir()
+	st, err := maildir.Open(dir, &maildir.Config{QuotaMessages: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, func(s *Server) {
+		s.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) { return st, nil })
+	})
+	count := func(sub string) int {
+		l, _ := os.ReadDir(filepath.Join(dir, sub))
+		return len(l)
+	}
+	cl := login(t, ts.addr, "u")
+	cl.ok("APPEND INBOX (\\Seen) " + lit(msgN(1)) + " (\\Flagged $Work) " + lit(msgN(2)) + " ~" + lit(msgN(3)))
+	for _, f := range []struct{ cmd, want string }{
+		{"APPEND INBOX " + lit(msgN(4)) + " " + lit("x\x00y"), "BAD"},
+		{"APPEND INBOX " + lit(msgN(4)) + " " + lit(msgN(5)), "NO [OVERQUOTA]"},
+	} {
+		if _, st := cl.do(f.cmd); !strings.HasPrefix(st, f.want) {
+			t.Errorf("%.30q: %q, want %s", f.cmd, st, f.want)
+		}
+		if n, m := count("cur"), count("tmp"); n != 3 || m != 0 {
+			l, _ := os.ReadDir(filepath.Join(dir, "tmp"))
+			t.Fatalf("after %.30q: %d files in cur/, %d in tmp/ %v", f.cmd, n, m, l)
+		}
+	}
+	if lines := cl.ok("GETQUOTAROOT INBOX"); !hasLine(lines, `* QUOTA "" (MESSAGE 3 4)`) {
+		t.Errorf("GETQUOTAROOT: %q", lines)
+	}
+	testpeer.Need(t, "dovecot")
+	d := testpeer.StartDovecot(t, testpeer.DovecotConfig{MailDir: dir})
+	d.ChownMailDirs(t)
+	dc := dialUser(t, d.IMAPAddr, d.User, d.Password)
+	lines := dc.ok("UID FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (Subject)])")
+	if len(lines) != 3 || !strings.Contains(lines[0], `\Seen`) || !strings.Contains(lines[1], `$Work`) ||
+		!strings.Contains(lines[2], "Subject: m3") {
+		t.Fatalf("Dovecot reads: %q", lines)
 	}
 }

@@ -104,7 +104,7 @@ func (c *conn) changedSince(idx []int, set imapwire.SeqSet, byUID bool, m *fetch
 		return nil, err
 	}
 	if m.vanished {
-		if err := c.vanishedEarlier(ch, normRanges(set, store.MaxUID), 0); err != nil {
+		if err := c.vanishedEarlier(ch, c.setUIDs(set), 0); err != nil {
 			return nil, err
 		}
 	}

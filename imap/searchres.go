@@ -33,6 +33,16 @@ func (c *conn) resolveSet(set imapwire.SeqSet, byUID bool) []int {
 	return idx
 }
 
+// setUIDs returns the UIDs a UID command's set names, whether or not
+// they are still in the mailbox, for VANISHED (EARLIER) (RFC 7162
+// §3.2.6): the saved result's for "$", which keeps expunged UIDs.
+func (c *conn) setUIDs(set imapwire.SeqSet) store.UIDSet {
+	if set.Saved {
+		return store.UIDSetOf(c.saved...)
+	}
+	return normRanges(set, store.MaxUID)
+}
+
 // inSaved reports whether uid is in the saved result: the "$" search key
 // (RFC 5182 §2.1), in either its sequence-set or its UID form.
 func (c *conn) inSaved(uid store.UID) bool {

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	goimap "github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
 	"github.com/mailstack/mailstack/internal/testpeer"
 )
 
@@ -177,4 +180,61 @@ func countExpunges(lines []string) []string {
 		out = append(out, l)
 	}
 	return append(out, fmt.Sprintf("%d expunged", n))
+}
+
+// UID FETCH $ (CHANGEDSINCE … VANISHED) reports the saved messages
+// expunged since (RFC 7162 §3.2.6): "$" keeps their UIDs.
+func TestSearchResVanished(t *testing.T) {
+	ts := newTestServer(t, nil)
+	for i := 1; i <= 4; i++ {
+		ts.deliver(t, "u", "INBOX", msgN(i))
+	}
+	cl := login(t, ts.addr, "u")
+	cl.ok("ENABLE QRESYNC")
+	cl.ok("SELECT INBOX")
+	cl.ok("UID SEARCH RETURN (SAVE) UID 2:3")
+	cl.ok("UID STORE 2,4 +FLAGS.SILENT (\\Deleted)")
+	cl.ok("EXPUNGE")
+	lines := cl.ok("UID FETCH $ (FLAGS) (CHANGEDSINCE 1 VANISHED)")
+	if !hasLine(lines, "* VANISHED (EARLIER) 2") || len(lines) != 2 || !strings.Contains(lines[1], "UID 3") {
+		t.Fatalf("UID FETCH $ VANISHED: %q", lines)
+	}
+}
+
+// go-imap v2's client reads our ESEARCH answers, the empty one included,
+// and sends "$" (imap.SearchRes) in FETCH. v2.0.0-beta.8 does not send
+// SearchOptions.ReturnSave, so nothing can be saved through it: "$" is
+// empty here, and FETCH $ answers nothing (RFC 5182 §2.1).
+func TestSearchResGoIMAP(t *testing.T) {
+	ts := newTestServer(t, nil)
+	for i := 1; i <= 5; i++ {
+		ts.deliver(t, "u", "INBOX", msgN(i))
+	}
+	c, err := imapclient.DialInsecure(ts.addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("u", "pass").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Caps().Has(goimap.CapSearchRes) || !c.Caps().Has(goimap.CapMultiAppend) {
+		t.Fatalf("caps %v", c.Caps())
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	opts := &goimap.SearchOptions{ReturnMin: true, ReturnMax: true, ReturnCount: true, ReturnAll: true}
+	d, err := c.UIDSearch(&goimap.SearchCriteria{UID: []goimap.UIDSet{goimap.UIDSetNum(2, 3, 4)}}, opts).Wait()
+	if err != nil || d.Min != 2 || d.Max != 4 || d.Count != 3 || d.All.String() != "2:4" {
+		t.Fatalf("UID SEARCH RETURN (MIN MAX COUNT ALL): %+v %v", d, err)
+	}
+	d, err = c.Search(&goimap.SearchCriteria{Flag: []goimap.Flag{goimap.FlagFlagged}}, opts).Wait()
+	if err != nil || d.Min != 0 || d.Max != 0 || d.Count != 0 || d.All != nil && d.All.String() != "" {
+		t.Fatalf("empty SEARCH RETURN (MIN MAX COUNT ALL): %+v %v", d, err)
+	}
+	msgs, err := c.Fetch(goimap.SearchRes(), &goimap.FetchOptions{UID: true}).Collect()
+	if err != nil || len(msgs) != 0 {
+		t.Fatalf("FETCH $ with nothing saved: %v %v", msgs, err)
+	}
 }

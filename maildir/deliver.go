@@ -158,10 +158,13 @@ func writeTemp(ctx context.Context, dir, host string, r io.Reader, max int64) (t
 			return "", "", fmt.Errorf("maildir: %w", err)
 		}
 	}
+	// The error returns below set tmp to "": remove the file by the
+	// name it was created under.
+	created := tmp
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(tmp)
+			os.Remove(created)
 		}
 	}()
 	src := r

@@ -1,10 +1,13 @@
 package maildir
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/mailstack/mailstack/store"
 	"github.com/mailstack/mailstack/store/storetest"
@@ -58,5 +61,28 @@ func TestImportFilesAllOrNone(t *testing.T) {
 	}
 	for _, fl := range files[:2] {
 		os.Remove(fl.tmp)
+	}
+}
+
+// A message whose reader fails leaves nothing in tmp/ (writeTemp once
+// lost the name of its file on the error path).
+func TestAppendFailureLeavesNoTmp(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	mb, err := s.OpenMailbox(ctxb, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mb.Close()
+	_, err = mb.(store.MultiAppender).AppendMulti(ctxb, store.AppendMessages(
+		store.AppendMessage{Body: strings.NewReader("Subject: a\r\n\r\nb\r\n")},
+		store.AppendMessage{Body: io.MultiReader(strings.NewReader("Subject: half"), iotest.ErrReader(errors.New("broken")))}))
+	if err == nil {
+		t.Fatal("AppendMulti succeeded with a broken reader")
+	}
+	for _, sub := range []string{"tmp", "cur", "new"} {
+		if l, _ := os.ReadDir(filepath.Join(dir, sub)); len(l) != 0 {
+			t.Errorf("%s/ holds %v after a failed append", sub, l)
+		}
 	}
 }
