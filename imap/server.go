@@ -95,8 +95,9 @@ type Server struct {
 	// with a Watch. A NOTIFY SET that would watch more is refused with
 	// NO [NOTIFICATIONOVERFLOW], and a session whose watched set grows
 	// past it (mailboxes created later) gets "* OK
-	// [NOTIFICATIONOVERFLOW]" and NOTIFY is turned off (§5.8). Default
-	// 256.
+	// [NOTIFICATIONOVERFLOW]" and NOTIFY is turned off (§5.8). What a
+	// watch costs is the store's: package maildir stats each watched
+	// folder twice every Config.PollInterval. Default 256.
 	MaxNotifyMailboxes int
 
 	// Logger receives connection events. Default nil: discard.
