@@ -101,8 +101,15 @@ func cmdEnable(c *conn, cmd *command) error {
 	if !c.endArgs() {
 		return nil
 	}
+	// RFC 7162 §3.1, §3.2.3: both enable CONDSTORE; as Dovecot, the
+	// untagged OK [HIGHESTMODSEQ] of a selected mailbox comes first.
+	wasCond, listed := c.condstore, false
+	for _, n := range names {
+		if equalFold(n, "CONDSTORE") || equalFold(n, "QRESYNC") {
+			c.enableCondstore()
+		}
+	}
 	c.enc.Raw("* ENABLED")
-	cond := false // RFC 7162 §3.1, §3.2.3: both enable CONDSTORE
 	for _, n := range names {
 		switch {
 		case equalFold(n, "IMAP4rev2") && !c.rev2:
@@ -112,18 +119,15 @@ func cmdEnable(c *conn, cmd *command) error {
 			c.utf8 = true
 			c.dec.UTF8, c.enc.UTF8 = true, true
 			c.enc.Raw(" UTF8=ACCEPT")
-		case equalFold(n, "CONDSTORE") && !c.condstore && !cond:
-			cond = true
+		case equalFold(n, "CONDSTORE") && !wasCond && !listed:
+			listed = true
 			c.enc.Raw(" CONDSTORE")
 		case equalFold(n, "QRESYNC") && !c.qresync:
-			c.qresync, cond = true, true
+			c.qresync = true
 			c.enc.Raw(" QRESYNC")
 		}
 	}
 	c.enc.CRLF()
-	if cond {
-		c.enableCondstore()
-	}
 	return nil
 }
 

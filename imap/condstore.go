@@ -166,25 +166,30 @@ func (c *conn) storeResult(cmd *command, err error) error {
 }
 
 // writeStoreFetch writes the untagged FETCH for a message STORE changed
-// (RFC 9051 §6.4.6): FLAGS unless silent, and once CONDSTORE is enabled
-// UID and MODSEQ, even when silent (RFC 7162 §3.1.3, §3.1).
+// (RFC 9051 §6.4.6): UID for UID STORE or once QRESYNC is enabled (RFC
+// 7162 §3.2.4), MODSEQ once CONDSTORE is enabled (even when silent, RFC
+// 7162 §3.1.3), then FLAGS unless silent: Dovecot's items in Dovecot's
+// order.
 func (c *conn) writeStoreFetch(seq uint32, m *store.MessageInfo, byUID, silent bool) {
 	c.enc.Raw("* ").Number(uint64(seq)).Raw(" FETCH (")
-	if byUID || c.condstore {
+	sep := false
+	if byUID || c.qresync {
 		c.enc.Raw("UID ").Number(uint64(m.UID))
-		if !silent || c.condstore {
-			c.enc.SP()
-		}
-	}
-	if !silent {
-		c.enc.Raw("FLAGS ")
-		c.writeMsgFlags(m.UID, m.Flags)
-		if c.condstore {
-			c.enc.SP()
-		}
+		sep = true
 	}
 	if c.condstore {
+		if sep {
+			c.enc.SP()
+		}
 		c.writeModSeq(m.ModSeq)
+		sep = true
+	}
+	if !silent {
+		if sep {
+			c.enc.SP()
+		}
+		c.enc.Raw("FLAGS ")
+		c.writeMsgFlags(m.UID, m.Flags)
 	}
 	c.enc.Raw(")\r\n")
 }

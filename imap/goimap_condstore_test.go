@@ -36,7 +36,7 @@ func TestGoIMAPCondstore(t *testing.T) {
 	before := sel.HighestModSeq
 	msgs, err := c.Store(goimap.SeqSetNum(2, 3), &goimap.StoreFlags{Op: goimap.StoreFlagsAdd, Flags: []goimap.Flag{goimap.FlagFlagged}},
 		&goimap.StoreOptions{UnchangedSince: before}).Collect()
-	if err != nil || len(msgs) != 2 || msgs[0].ModSeq <= before || msgs[0].UID != 2 {
+	if err != nil || len(msgs) != 2 || msgs[0].ModSeq <= before || msgs[0].SeqNum != 2 {
 		t.Fatalf("STORE UNCHANGEDSINCE: %+v %v", msgs, err)
 	}
 	// Message 2 changed after before: this conditional STORE leaves it.

@@ -440,7 +440,7 @@ func TestNotifyCondstore(t *testing.T) {
 	b := login(t, ts.addr, "u")
 	b.ok("SELECT INBOX")
 	b.ok(`STORE 1 +FLAGS (\Deleted)`)
-	a.expect(`^\* 1 FETCH \(UID 1 FLAGS \(\\Deleted\) MODSEQ \(\d+\)\)$`, "")
+	a.expect(`^\* 1 FETCH \(UID 1 MODSEQ \(\d+\) FLAGS \(\\Deleted\)\)$`, "")
 	b.ok("EXPUNGE")
 	a.expect(`^\* VANISHED 1$`, "")
 }

@@ -184,11 +184,15 @@ func expandSet(s imapwire.SeqSet, limit int) []uint32 {
 }
 
 // vanishedEarlier sends VANISHED (EARLIER) (RFC 7162 §3.2.5.2, §3.2.6)
-// for the UIDs in scope (nil: any) above floor that were expunged since
-// the modseq ch answers, leaving out UIDs still in the view: those are
-// announced by a plain VANISHED when the client may be told. When the
-// store's tombstones do not reach back that far, every UID in scope not in
-// the view is named instead (scope is then never nil: callers bound it).
+// for the UIDs in scope (nil: any) that were expunged since the modseq ch
+// answers, leaving out UIDs still in the view: those are announced by a
+// plain VANISHED when the client may be told. When the store's
+// tombstones do not reach back that far, every UID in scope above floor
+// (what the sequence-match data proves unchanged) not in the view is named
+// instead; scope is then never nil: callers bound it. With all the
+// tombstones the answer is exact and floor is not used, as in Dovecot: the
+// sequence-match data exists for servers that cannot be exact, and a
+// client that gets it wrong should not lose expunges.
 func (c *conn) vanishedEarlier(ch store.Changes, scope store.UIDSet, floor store.UID) error {
 	v := c.sel
 	var gone store.UIDSet
@@ -204,7 +208,7 @@ func (c *conn) vanishedEarlier(ch store.Changes, scope store.UIDSet, floor store
 	} else {
 		var uids []store.UID
 		for _, u := range ch.Expunged {
-			if u > floor && (scope == nil || rangesContain(scope, u)) && v.seq(u) == 0 {
+			if (scope == nil || rangesContain(scope, u)) && v.seq(u) == 0 {
 				uids = append(uids, u)
 			}
 		}

@@ -70,12 +70,13 @@ func (v *view) poll(c *conn, allowExpunge bool) error {
 	v.announceKeywords(c, changed)
 	for _, m := range changed {
 		if s := v.seq(m.UID); s > 0 {
-			c.enc.Raw("* ").Number(uint64(s)).Raw(" FETCH (UID ").Number(uint64(m.UID)).Raw(" FLAGS ")
-			c.writeMsgFlags(m.UID, m.Flags)
-			if c.condstore { // RFC 7162 §3.1.4.1
-				c.enc.SP()
+			c.enc.Raw("* ").Number(uint64(s)).Raw(" FETCH (UID ").Number(uint64(m.UID)).SP()
+			if c.condstore { // RFC 7162 §3.1.4.1, in Dovecot's order
 				c.writeModSeq(m.ModSeq)
+				c.enc.SP()
 			}
+			c.enc.Raw("FLAGS ")
+			c.writeMsgFlags(m.UID, m.Flags)
 			c.enc.Raw(")\r\n")
 		}
 	}
