@@ -23,7 +23,7 @@ type testServer struct {
 	backend store.Backend
 }
 
-func newTestServer(t *testing.T, tweak func(*Server)) *testServer {
+func newTestServer(t testing.TB, tweak func(*Server)) *testServer {
 	t.Helper()
 	be := memstore.NewBackend()
 	srv := &Server{
@@ -57,7 +57,7 @@ func newTestServer(t *testing.T, tweak func(*Server)) *testServer {
 }
 
 // userStore returns the store a user sees, to deliver mail to it.
-func (ts *testServer) userStore(t *testing.T, user string) store.Store {
+func (ts *testServer) userStore(t testing.TB, user string) store.Store {
 	st, err := ts.backend.Open(context.Background(), user)
 	if err != nil {
 		t.Fatal(err)
@@ -82,13 +82,13 @@ func (ts *testServer) deliver(t *testing.T, user, mailbox, msg string, flags ...
 
 // client is a raw IMAP client for scripts.
 type client struct {
-	t   *testing.T
+	t   testing.TB
 	c   net.Conn
 	r   *bufio.Reader
 	tag int
 }
 
-func dial(t *testing.T, addr string) *client {
+func dial(t testing.TB, addr string) *client {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -103,7 +103,7 @@ func dial(t *testing.T, addr string) *client {
 	return cl
 }
 
-func login(t *testing.T, addr, user string) *client {
+func login(t testing.TB, addr, user string) *client {
 	cl := dial(t, addr)
 	cl.ok("LOGIN " + user + " pass")
 	return cl
@@ -192,7 +192,7 @@ func hasLine(lines []string, want string) bool {
 }
 
 // deliverAt delivers a message with the given internal date.
-func (ts *testServer) deliverAt(t *testing.T, user, mailbox, msg string, date time.Time, flags ...string) store.AppendResult {
+func (ts *testServer) deliverAt(t testing.TB, user, mailbox, msg string, date time.Time, flags ...string) store.AppendResult {
 	t.Helper()
 	st := ts.userStore(t, user)
 	mb, err := st.OpenMailbox(context.Background(), mailbox)

@@ -19,7 +19,7 @@ import (
 // sortTestServer is a server whose INBOX holds threadMessages, one hour
 // apart, each mailbox counting Open calls and, with index, implementing
 // store.HeaderIndex.
-func sortTestServer(t *testing.T, index bool) (*testServer, *countingBackend) {
+func sortTestServer(t testing.TB, index bool) (*testServer, *countingBackend) {
 	cb := &countingBackend{index: index}
 	ts := newTestServer(t, func(s *Server) {
 		cb.Backend = s.Backend

@@ -212,94 +212,140 @@ func (m *sortMsg) setHeader(h *message.Header) []byte {
 }
 
 // parseEnvWire reads the members sortEnv holds from an ENVELOPE in IMAP
-// syntax (RFC 9051 §7.5.2), as AppendIMAP writes it and the cache keeps it.
+// syntax (RFC 9051 §7.5.2), as AppendIMAP writes it and the cache keeps
+// it: "(date subject from sender reply-to to cc bcc in-reply-to
+// message-id)". The members not used are skipped, not decoded.
 func parseEnvWire(b []byte) (sortEnv, bool) {
 	var e sortEnv
-	p := wireParser{b: b}
-	v, ok := p.value(0)
-	if !ok || len(v.list) != 10 {
-		return e, false
-	}
-	first := func(l wireValue) envAddr {
-		if len(l.list) == 0 || len(l.list[0].list) != 4 {
-			return envAddr{}
-		}
-		a := l.list[0].list
-		return envAddr{name: a[0].str, mailbox: a[2].str, host: a[3].str}
-	}
-	e.date, e.subject = v.list[0].str, v.list[1].str
-	e.from, e.to, e.cc = first(v.list[2]), first(v.list[5]), first(v.list[6])
-	e.inReplyTo, e.messageID = v.list[8].str, v.list[9].str
-	return e, true
+	p := wireParser{b: b, ok: true}
+	p.expect('(')
+	e.date = p.nstring()
+	p.expect(' ')
+	e.subject = p.nstring()
+	p.expect(' ')
+	e.from = p.firstAddr()
+	p.expect(' ')
+	p.skip() // sender
+	p.expect(' ')
+	p.skip() // reply-to
+	p.expect(' ')
+	e.to = p.firstAddr()
+	p.expect(' ')
+	e.cc = p.firstAddr()
+	p.expect(' ')
+	p.skip() // bcc
+	p.expect(' ')
+	e.inReplyTo = p.nstring()
+	p.expect(' ')
+	e.messageID = p.nstring()
+	p.expect(')')
+	return e, p.ok && p.i == len(b)
 }
 
-// wireValue is an IMAP value: a string ("" for NIL) or a list.
-type wireValue struct {
-	str  string
-	list []wireValue
-}
-
-// wireParser reads IMAP response values: lists, NIL, quoted strings and
-// literals.
+// wireParser reads IMAP response values as AppendIMAP writes them (lists,
+// NIL, quoted strings, literals; one space between members); ok turns
+// false at the first syntax error and stays so.
 type wireParser struct {
-	b []byte
-	i int
+	b  []byte
+	i  int
+	ok bool
 }
 
-func (p *wireParser) value(depth int) (wireValue, bool) {
-	var v wireValue
-	for p.i < len(p.b) && p.b[p.i] == ' ' {
+func (p *wireParser) expect(c byte) {
+	if p.ok && p.i < len(p.b) && p.b[p.i] == c {
 		p.i++
+		return
 	}
-	if p.i >= len(p.b) || depth > maxValueDepth {
-		return v, false
-	}
-	switch p.b[p.i] {
-	case '(':
-		p.i++
-		for {
-			for p.i < len(p.b) && p.b[p.i] == ' ' {
-				p.i++
-			}
-			if p.i < len(p.b) && p.b[p.i] == ')' {
-				p.i++
-				return v, true
-			}
-			kid, ok := p.value(depth + 1)
-			if !ok {
-				return v, false
-			}
-			v.list = append(v.list, kid)
-		}
-	case '"':
+	p.ok = false
+}
+
+// nstring reads a string, or NIL as "".
+func (p *wireParser) nstring() string {
+	switch {
+	case !p.ok || p.i >= len(p.b):
+	case p.b[p.i] == '"':
 		end := quotedEnd(p.b, p.i+1)
 		if end < 0 {
-			return v, false
+			break
 		}
 		q := p.b[p.i+1 : end]
-		var s []byte
+		p.i = end + 1
+		if bytes.IndexByte(q, '\\') < 0 {
+			return string(q)
+		}
+		s := make([]byte, 0, len(q))
 		for k := 0; k < len(q); k++ {
 			if q[k] == '\\' {
 				k++
 			}
 			s = append(s, q[k])
 		}
-		v.str, p.i = string(s), end+1
-		return v, true
-	case '{':
+		return string(s)
+	case p.b[p.i] == '{':
 		end := literalEnd(p.b, p.i+1)
 		if end < 0 {
-			return v, false
+			break
 		}
 		start := p.i + bytes.IndexByte(p.b[p.i:], '}') + 3
-		v.str, p.i = string(p.b[start:end+1]), end+1
-		return v, true
-	}
-	if len(p.b)-p.i >= 3 && string(p.b[p.i:p.i+3]) == "NIL" {
+		p.i = end + 1
+		return string(p.b[start:p.i])
+	case bytes.HasPrefix(p.b[p.i:], []byte("NIL")):
 		p.i += 3
-		return v, true
+		return ""
 	}
-	return v, false
+	p.ok = false
+	return ""
+}
+
+// skip passes over one value.
+func (p *wireParser) skip() {
+	if !p.ok || p.i >= len(p.b) || p.b[p.i] != '(' {
+		p.nstring()
+		return
+	}
+	depth := 0
+	for ; p.i < len(p.b); p.i++ {
+		switch p.b[p.i] {
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth == 0 {
+				p.i++
+				return
+			}
+		case '"':
+			p.i = quotedEnd(p.b, p.i+1)
+		case '{':
+			p.i = literalEnd(p.b, p.i+1)
+		}
+		if p.i < 0 {
+			break
+		}
+	}
+	p.ok = false
+}
+
+// firstAddr reads an address list (or NIL) and returns its first
+// address: "(" "(" name SP adl SP mailbox SP host ")" … ")".
+func (p *wireParser) firstAddr() envAddr {
+	var a envAddr
+	if !p.ok || p.i >= len(p.b) || p.b[p.i] != '(' {
+		p.nstring()
+		return a
+	}
+	start := p.i
+	p.i++
+	p.expect('(')
+	a.name = p.nstring()
+	p.expect(' ')
+	p.nstring() // adl
+	p.expect(' ')
+	a.mailbox = p.nstring()
+	p.expect(' ')
+	a.host = p.nstring()
+	p.i = start
+	p.skip()
+	return a
 }
 
 // sortKeys are a message's comparison values, computed as needed.

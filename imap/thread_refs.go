@@ -126,17 +126,20 @@ func linkReferences(msgs []sortMsg) []*refNode {
 	return all
 }
 
-// linkRef makes parent the parent of child unless that would make a loop
-// or child has a parent already (RFC 5256 step 1 (A)).
+// linkRef makes parent the parent of child unless child has a parent
+// already or that would make a loop (RFC 5256 step 1 (A)). The walk up
+// from parent, which a long chain makes long, is taken only when a link
+// may be made: at most once per container, loops aside.
 func linkRef(parent, child *refNode) {
+	if child.parent != nil {
+		return
+	}
 	for n := parent; n != nil; n = n.parent {
 		if n == child {
 			return
 		}
 	}
-	if child.parent == nil {
-		child.parent = parent
-	}
+	child.parent = parent
 }
 
 // refRoots is steps 2 and 3: the containers without parent are the roots;
