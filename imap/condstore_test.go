@@ -237,6 +237,13 @@ func TestQResyncVanished(t *testing.T) {
 		}
 	}
 
+	// \Seen set by FETCH: with QRESYNC, UID and MODSEQ come too (RFC
+	// 7162 §3.2.4).
+	lines = cl.ok("FETCH 1 (BODY[HEADER.FIELDS (Subject)])")
+	if len(lines) != 1 || !strings.HasSuffix(lines[0], ` FLAGS (\Seen) UID 4 MODSEQ (`+ms(modseqOf(t, ts, 4))+"))") {
+		t.Fatalf("FETCH that sets Seen: %q", lines)
+	}
+
 	// SELECT while selected: [CLOSED] first (RFC 7162 §3.2.11).
 	lines = cl.ok("SELECT Trash")
 	if !slices.Contains(lines, "* OK [CLOSED] Previous mailbox closed") {

@@ -191,6 +191,9 @@ func (c *conn) fetchOne(seq uint32, m *store.MessageInfo, items []fetchItem, fla
 		c.enc.Raw(" FLAGS ")
 		c.writeMsgFlags(m.UID, m.Flags)
 	}
+	if flagsChanged && c.qresync && !hasKind(items, fUID) {
+		c.enc.Raw(" UID ").Number(uint64(m.UID)) // RFC 7162 §3.2.4
+	}
 	if flagsChanged && c.condstore && !hasKind(items, fModSeq) {
 		c.enc.SP() // RFC 7162 §3.1: \Seen set by FETCH
 		c.writeModSeq(m.ModSeq)
