@@ -31,7 +31,11 @@ func cmdAppend(c *conn, cmd *command) error {
 		}
 		done()
 	}
-	if a.drain(); c.dec.Err() != nil || !c.endArgs() {
+	a.drain()
+	if c.dec.Err() == nil && !a.ended && c.endArgs() {
+		return bad("", "Syntax error") // not expected: drain ends at the CRLF or an error
+	}
+	if c.dec.Err() != nil {
 		return nil // run reports the syntax error or the refused literal
 	}
 	if err != nil {

@@ -18,7 +18,7 @@ type appendStream struct {
 	max      int  // messages allowed (Server.MaxAppendMessages)
 	n        int  // messages read
 	sep      bool // the next message is preceded by SP
-	ended    bool // the command line goes on with its CRLF
+	ended    bool // the command's CRLF was read
 	draining bool // the store is done: read what is left, no limit
 }
 
@@ -39,8 +39,10 @@ func (a *appendStream) next() (*store.AppendMessage, error) {
 	}
 	d := a.c.dec
 	if a.sep && !d.SP() {
-		if err := d.Err(); err != nil {
-			return nil, err
+		// The command must end here, before the store commits: an
+		// APPEND answered BAD adds nothing.
+		if !d.ExpectCRLF() {
+			return nil, d.Err()
 		}
 		a.ended = true
 		return nil, io.EOF

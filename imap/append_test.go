@@ -82,6 +82,8 @@ func TestMultiAppendAllOrNone(t *testing.T) {
 				{"APPEND Other " + lit(msgN(1)) + " " + lit("a\x00b") + " " + lit("NOOP\r\n"), "BAD"},
 				{"APPEND Other " + lit(msgN(1)) + " " + lit(msgN(2)) + " " + lit(msgN(3)) + " " + lit("NOOP\r\n"), "NO [LIMIT]"},
 				{"APPEND Nowhere " + lit(msgN(1)) + " " + lit("NOOP\r\n"), "NO [TRYCREATE]"},
+				// Trailing garbage: BAD, and so nothing added.
+				{"APPEND Other " + lit(msgN(1)) + " " + lit(msgN(2)) + "x", "BAD"},
 			}
 			for _, f := range fails {
 				if _, st := cl.do(f.cmd); !strings.HasPrefix(st, f.want) {
