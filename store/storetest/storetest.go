@@ -9,6 +9,11 @@
 //		storetest.Run(t, func(t *testing.T) store.Store { return memstore.New() })
 //	}
 //
+// Cases for optional interfaces run when the store has them and skip
+// otherwise: AppendMulti (store.MultiAppender, all or none, streaming) and
+// QuotaUsage (store.QuotaReporter). A store with quota limits also calls
+// RunQuota with a function that makes one with given limits.
+//
 // Each case names the RFC rule it checks.
 package storetest
 
