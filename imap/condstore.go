@@ -18,7 +18,9 @@ import (
 
 // enableCondstore marks the session CONDSTORE-aware, as any CONDSTORE
 // enabling command does (RFC 7162 §3.1): from now on every untagged FETCH
-// of a flag change carries UID and MODSEQ. The first such command issued
+// of a flag change carries MODSEQ (and UID, as Dovecot does, where the
+// command was a UID command, the change another session's, or QRESYNC is
+// enabled, RFC 7162 §3.2.4). The first such command issued
 // with a mailbox selected gets an untagged OK [HIGHESTMODSEQ] (RFC 7162
 // §3.1.2.1). The value is one the client has been told every change up
 // to, expunges included, so that a client that resynchronises from it
