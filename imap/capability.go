@@ -29,6 +29,9 @@ func (c *conn) writeCaps() {
 	if c.objectIDs() {
 		c.enc.Raw(" OBJECTID") // RFC 8474: only for a store with ids
 	}
+	if c.state != stateNotAuth && c.compressed == nil && !c.srv.DisableCompress {
+		c.enc.Raw(" COMPRESS=DEFLATE") // RFC 4978 §3: not once active
+	}
 }
 
 // authAllowed reports whether credentials may be sent on this connection.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailstack/mailstack/imap/internal/imapwire"
+	"github.com/mailstack/mailstack/imap/internal/inflate"
 	"github.com/mailstack/mailstack/store"
 )
 
@@ -56,8 +57,9 @@ type conn struct {
 	saved []store.UID
 	// notify holds the NOTIFY SET state (RFC 5465), nil without one.
 	notify *notifyState
-	// compressed is set once COMPRESS DEFLATE is active (RFC 4978).
-	compressed bool
+	// compressed is the stream once COMPRESS DEFLATE is active (RFC
+	// 4978), nil before.
+	compressed *deflateStream
 	bads       int
 	preAuth    int
 	fails      int
@@ -213,6 +215,9 @@ func (c *conn) decodeFailed(tag string) bool {
 		}
 		c.reply(tag, bad("", syntaxText(err)))
 		return c.countBad()
+	case errors.Is(err, inflate.ErrCorrupt): // after COMPRESS
+		c.bye("Invalid compressed data")
+		return false
 	default: // I/O error or timeout
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
@@ -294,6 +299,9 @@ func (c *conn) awaitInput() {
 		c.br.Reset(nil)
 		readerPool.Put(c.br)
 		c.br = nil
+	}
+	if c.compressed != nil {
+		c.compressed.in.lean = true // no input buffer either (compress.go)
 	}
 	if n, _ := c.rd.Read(c.first.b[:]); n == 1 {
 		c.first.has = true

@@ -100,6 +100,14 @@ type Server struct {
 	// folder twice every Config.PollInterval. Default 256.
 	MaxNotifyMailboxes int
 
+	// DisableCompress withdraws COMPRESS=DEFLATE (RFC 4978). Default
+	// false: it is advertised after authentication. Compression costs
+	// CPU and, for as long as a compressed session lives, memory: its
+	// decompressor's window, as large as what the client sent, up to
+	// 32 KiB. Under TLS, compressing secrets next to text an attacker
+	// chooses can leak them (RFC 4978 §6).
+	DisableCompress bool
+
 	// Logger receives connection events. Default nil: discard.
 	Logger *slog.Logger
 	// Trace, when set, receives the protocol dialog ("C: "/"S: "

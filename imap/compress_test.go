@@ -1,0 +1,218 @@
+package imap
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"crypto/tls"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailstack/mailstack/internal/testpeer"
+)
+
+// deflateClient switches a raw client to DEFLATE in both directions, as
+// a client does after COMPRESS DEFLATE's OK: each command is written and
+// sync-flushed.
+func deflateClient(t *testing.T, cl *client) *flate.Writer {
+	t.Helper()
+	if cl.r.Buffered() > 0 {
+		t.Fatal("bytes after COMPRESS OK")
+	}
+	fw, _ := flate.NewWriter(cl.c, flate.DefaultCompression)
+	cl.r = bufio.NewReader(flate.NewReader(cl.c))
+	cl.c = &deflateConn{Conn: cl.c, w: fw}
+	return fw
+}
+
+// deflateConn compresses writes, each ending with a sync flush.
+type deflateConn struct {
+	net.Conn
+	w *flate.Writer
+}
+
+func (d *deflateConn) Write(p []byte) (int, error) {
+	if _, err := d.w.Write(p); err != nil {
+		return 0, err
+	}
+	return len(p), d.w.Flush()
+}
+
+func TestCompress(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.deliver(t, "u", "INBOX", msg1)
+	cl := dial(t, ts.addr)
+	if lines := cl.ok("CAPABILITY"); strings.Contains(lines[0], "COMPRESS") {
+		t.Fatalf("COMPRESS before authentication: %q", lines[0])
+	}
+	cl.ok("LOGIN u pass")
+	if lines := cl.ok("CAPABILITY"); !strings.Contains(lines[0], " COMPRESS=DEFLATE") {
+		t.Fatalf("no COMPRESS=DEFLATE: %q", lines[0])
+	}
+	for cmd, want := range map[string]string{"COMPRESS": "BAD", "COMPRESS FOO": "NO", "COMPRESS (DEFLATE)": "BAD"} {
+		if _, st := cl.do(cmd); !strings.HasPrefix(st, want) {
+			t.Fatalf("%s: %s, want %s", cmd, st, want)
+		}
+	}
+	cl.ok("COMPRESS deflate")
+	deflateClient(t, cl)
+	if lines := cl.ok("CAPABILITY"); strings.Contains(lines[0], "COMPRESS") {
+		t.Fatalf("COMPRESS advertised while active: %q", lines[0])
+	}
+	if _, st := cl.do("COMPRESS DEFLATE"); st != "NO [COMPRESSIONACTIVE] DEFLATE is already active" {
+		t.Fatalf("second COMPRESS: %s", st)
+	}
+	cl.ok("SELECT INBOX")
+	big := strings.Repeat("Line of a long message, compressible.\r\n", 5000)
+	cl.send("a APPEND INBOX {" + itoa(uint64(len(big))) + "}")
+	if l := cl.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("APPEND: %q", l)
+	}
+	io.WriteString(cl.c, big+"\r\n")
+	for l := cl.line(); !strings.HasPrefix(l, "a "); l = cl.line() {
+	}
+	lines := cl.ok("FETCH 2 BODY.PEEK[]")
+	if len(lines) == 0 || !strings.HasSuffix(lines[0], big+")") {
+		t.Fatalf("FETCH of the appended message: %d lines", len(lines))
+	}
+	cl.send("i IDLE")
+	if l := cl.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("IDLE: %q", l)
+	}
+	ts.deliver(t, "u", "INBOX", msg1)
+	if l := cl.line(); l != "* 3 EXISTS" {
+		t.Fatalf("during IDLE: %q", l)
+	}
+	cl.send("DONE")
+	for l := cl.line(); !strings.HasPrefix(l, "i "); l = cl.line() {
+		if l != "* 3 RECENT" {
+			t.Fatalf("after DONE: %q", l)
+		}
+	}
+	lines = cl.ok("LOGOUT")
+	if !hasLine(lines, "* BYE Logging out") {
+		t.Fatalf("LOGOUT: %q", lines)
+	}
+}
+
+// TestCompressNoWait: a command ended by a sync flush is answered; the
+// server's decompressor must not wait for bytes after the flush. Every
+// exchange has a deadline instead of hanging the test.
+func TestCompressNoWait(t *testing.T) {
+	ts := newTestServer(t, nil)
+	cl := login(t, ts.addr, "u")
+	cl.ok("COMPRESS DEFLATE")
+	deflateClient(t, cl)
+	for i := range 50 {
+		cl.c.SetDeadline(time.Now().Add(10 * time.Second))
+		cmd := "NOOP"
+		if i%2 == 1 {
+			cmd = "LIST \"\" *" // responses of more than one line
+		}
+		cl.ok(cmd)
+	}
+}
+
+// TestCompressPipelined: a client that sends its first compressed
+// command without waiting for COMPRESS's OK is understood.
+func TestCompressPipelined(t *testing.T) {
+	ts := newTestServer(t, nil)
+	cl := login(t, ts.addr, "u")
+	var z bytes.Buffer
+	fw, _ := flate.NewWriter(&z, flate.BestSpeed)
+	io.WriteString(fw, "b NOOP\r\n")
+	fw.Flush()
+	cl.c.Write(append([]byte("a COMPRESS DEFLATE\r\n"), z.Bytes()...))
+	if l := cl.line(); !strings.HasPrefix(l, "a OK") {
+		t.Fatalf("COMPRESS: %q", l)
+	}
+	cl.r = bufio.NewReader(flate.NewReader(cl.c))
+	if l := cl.line(); l != "b OK NOOP completed" {
+		t.Fatalf("pipelined NOOP: %q", l)
+	}
+	cl.c = &deflateConn{Conn: cl.c, w: fw}
+	fw.Reset(cl.c.(*deflateConn).Conn)
+	cl.ok("NOOP")
+}
+
+// TestCompressTLS: COMPRESS after STARTTLS, and the trace shows the
+// dialog in clear.
+func TestCompressTLS(t *testing.T) {
+	var trace safeBuffer
+	cert, _ := testpeer.TLSCert(t)
+	ts := newTestServer(t, func(s *Server) {
+		s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+		s.AllowInsecureAuth = false
+		s.Trace = &trace
+	})
+	cl := dial(t, ts.addr)
+	cl.ok("STARTTLS")
+	tc := tls.Client(cl.c, &tls.Config{InsecureSkipVerify: true})
+	cl.c, cl.r = tc, bufio.NewReader(tc)
+	cl.ok("LOGIN u pass")
+	cl.ok("COMPRESS DEFLATE")
+	deflateClient(t, cl)
+	cl.ok("CREATE Secret-Folder")
+	cl.ok("LOGOUT")
+	cl.c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.Copy(io.Discard, cl.r) // until the server closes: the trace is complete
+	got := trace.String()
+	for _, want := range []string{"C: t4 CREATE Secret-Folder\n", "S: t4 OK CREATE completed\n", "S: t3 OK DEFLATE active\n"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("trace lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestCompressCorrupt: input that is not DEFLATE data ends the session.
+func TestCompressCorrupt(t *testing.T) {
+	ts := newTestServer(t, nil)
+	cl := login(t, ts.addr, "u")
+	cl.ok("COMPRESS DEFLATE")
+	cl.c.Write([]byte("a NOOP\r\n")) // not compressed: a reserved block type
+	cl.c.SetDeadline(time.Now().Add(10 * time.Second))
+	rest, err := io.ReadAll(flate.NewReader(cl.r))
+	if err != nil && !isClosed(err) {
+		t.Fatalf("after corrupt input: %v", err)
+	}
+	if !strings.HasPrefix(string(rest), "* BYE ") {
+		t.Fatalf("after corrupt input: %q", rest)
+	}
+}
+
+func isClosed(err error) bool {
+	return err == io.EOF || err == io.ErrUnexpectedEOF || strings.Contains(err.Error(), "reset")
+}
+
+func TestCompressDisabled(t *testing.T) {
+	ts := newTestServer(t, func(s *Server) { s.DisableCompress = true })
+	cl := login(t, ts.addr, "u")
+	if lines := cl.ok("CAPABILITY"); strings.Contains(lines[0], "COMPRESS") {
+		t.Fatalf("COMPRESS advertised: %q", lines[0])
+	}
+	if _, st := cl.do("COMPRESS DEFLATE"); !strings.HasPrefix(st, "NO") {
+		t.Fatalf("COMPRESS when disabled: %s", st)
+	}
+	cl.ok("NOOP")
+}
