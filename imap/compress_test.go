@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"compress/flate"
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -215,4 +217,24 @@ func TestCompressDisabled(t *testing.T) {
 		t.Fatalf("COMPRESS when disabled: %s", st)
 	}
 	cl.ok("NOOP")
+}
+
+// TestCompressPython runs python3's imaplib with zlib streams under it,
+// ending each command with a sync, a partial and a full flush: with a
+// partial flush the end of the empty block stays in the client's
+// compressor, which compress/flate's reader would wait for.
+func TestCompressPython(t *testing.T) {
+	py := testpeer.Need(t, "python3")
+	ts := newTestServer(t, nil)
+	ts.deliver(t, "u", "INBOX", msg1)
+	host, port, _ := net.SplitHostPort(ts.addr)
+	for _, mode := range []string{"sync", "partial", "full"} {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		out, err := exec.CommandContext(ctx, py, "testdata/compress_client.py", host, port, "u", "pass", mode).CombinedOutput()
+		cancel()
+		if err != nil || !strings.HasPrefix(string(out), "ok ") {
+			t.Fatalf("%s flush: %v\n%s", mode, err, out)
+		}
+		t.Logf("%s flush: %s", mode, strings.TrimSpace(string(out)))
+	}
 }
