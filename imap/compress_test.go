@@ -8,7 +8,10 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -236,5 +239,71 @@ func TestCompressPython(t *testing.T) {
 			t.Fatalf("%s flush: %v\n%s", mode, err, out)
 		}
 		t.Logf("%s flush: %s", mode, strings.TrimSpace(string(out)))
+	}
+}
+
+// TestCompressMbsync synchronises a mailbox with mbsync, which sends
+// COMPRESS DEFLATE by itself when the server offers it (isync >= 1.4):
+// its network debug output (-Dn, the dialog in clear) must show the
+// command and its OK, and the messages must arrive, then flags go back.
+func TestCompressMbsync(t *testing.T) {
+	mbsync := testpeer.Need(t, "mbsync")
+	ts := newTestServer(t, nil)
+	for i := range 3 {
+		ts.deliver(t, "u", "INBOX", "From: a@example.org\r\nSubject: m"+itoa(uint64(i))+"\r\n\r\n"+strings.Repeat("body line\r\n", 100))
+	}
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "mail"), 0o755)
+	host, port, _ := net.SplitHostPort(ts.addr)
+	cfg := filepath.Join(dir, "mbsyncrc")
+	os.WriteFile(cfg, []byte(`IMAPAccount remote
+Host `+host+`
+Port `+port+`
+User u
+Pass pass
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore remote
+Account remote
+
+MaildirStore local
+Path `+dir+`/mail/
+Inbox `+dir+`/mail/INBOX
+
+Channel ch
+Far :remote:
+Near :local:
+Patterns INBOX
+Create Both
+SyncState *
+Sync All
+`), 0o644)
+	run := func() string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, mbsync, "-Dn", "-c", cfg, "-a").CombinedOutput()
+		if err != nil {
+			t.Fatalf("mbsync: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	out := run()
+	if !regexp.MustCompile(`(?m)^>>> \d+ COMPRESS DEFLATE`).MatchString(out) || !regexp.MustCompile(`(?m)^\d+ OK DEFLATE active`).MatchString(out) {
+		t.Fatalf("mbsync did not compress:\n%s", out)
+	}
+	got, _ := filepath.Glob(filepath.Join(dir, "mail", "INBOX", "*", "*"))
+	if len(got) != 3 {
+		t.Fatalf("%d messages synchronised, want 3:\n%s", len(got), out)
+	}
+	// Flag one locally; the next run pushes it through the compressed
+	// session.
+	os.Rename(got[0], filepath.Join(dir, "mail", "INBOX", "cur", strings.Split(filepath.Base(got[0]), ":")[0]+":2,F"))
+	run()
+	cl := login(t, ts.addr, "u")
+	cl.ok("SELECT INBOX")
+	if lines := cl.ok("SEARCH FLAGGED"); len(lines) != 1 || strings.Count(lines[0], " ") != 2 {
+		t.Fatalf("flag not pushed: %q", lines)
 	}
 }
