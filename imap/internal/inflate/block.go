@@ -26,6 +26,9 @@ func (r *Reader) header() {
 		r.lit, r.dist = &fixedLit, &fixedDist
 		r.state = stateCodes
 	case 2:
+		if r.dyn == nil {
+			r.dyn = new([2]huffman)
+		}
 		if r.dynamic() {
 			r.lit, r.dist = &r.dyn[0], &r.dyn[1]
 			r.state = stateCodes
@@ -202,6 +205,6 @@ func (r *Reader) symbol() {
 		return
 	}
 	for range length {
-		r.put(r.win[(r.wpos-dist)&winMask])
+		r.put(r.win[(r.wpos-dist)&(len(r.win)-1)])
 	}
 }

@@ -12,8 +12,10 @@
 // that has not arrived, and otherwise reads only the bits of the code it
 // is decoding (RFC 4978 §4 asks that a flushed command be decodable).
 //
-// Memory: a Reader holds the 32 KiB window that RFC 1951 §3.2.5
-// distances may reach back into, plus about 4 KiB of code tables.
+// Memory: a Reader holds the window that RFC 1951 §3.2.5 distances may
+// reach back into: as much output as it has produced, up to 32 KiB, and
+// 3.3 KiB of code tables once it has met a block with dynamic codes.
+// A session that has sent little costs little.
 package inflate
 
 import (
@@ -32,9 +34,10 @@ type Source interface {
 var ErrCorrupt = errors.New("inflate: corrupt DEFLATE data")
 
 const (
-	winSize  = 1 << 15 // RFC 1951 §2: distances reach back 32768 bytes
-	winMask  = winSize - 1
-	maxMatch = 258
+	winSize = 1 << 15 // RFC 1951 §2: distances reach back 32768 bytes
+	// minWindow is the window's first size.
+	minWindow = 1 << 10
+	maxMatch  = 258
 	// maxPair bounds the bits of a length/distance pair: codes of 15
 	// bits and 5 and 13 extra bits.
 	maxPair = 15 + 5 + 15 + 13
@@ -53,16 +56,16 @@ type Reader struct {
 	src     Source
 	bits    uint64 // input bits not yet used, first at the low end
 	nb      uint   // how many
-	win     [winSize]byte
-	wpos    int // where the next byte goes in win
-	filled  int // how much of win holds output (distances reach no further)
-	pending int // decoded bytes before wpos not yet returned by Read
+	win     []byte // the window, grown to winSize as output comes
+	wpos    int    // where the next byte goes in win, up to len(win)
+	filled  int    // how much of win holds output (distances reach no further)
+	pending int    // decoded bytes before wpos not yet returned by Read
 	state   state
 	final   bool // the current block is the last
 	stored  int  // bytes left in a stored block
 	lit     *huffman
 	dist    *huffman
-	dyn     [2]huffman // a dynamic block's literal/length and distance codes
+	dyn     *[2]huffman // a dynamic block's codes, from the first one on
 	err     error
 }
 
@@ -92,8 +95,8 @@ func (r *Reader) Read(p []byte) (int, error) {
 func (r *Reader) drain(p []byte) int {
 	n := 0
 	for n < len(p) && r.pending > 0 {
-		start := (r.wpos - r.pending) & winMask
-		end := min(start+r.pending, winSize)
+		start := (r.wpos - r.pending) & (len(r.win) - 1)
+		end := min(start+r.pending, len(r.win))
 		c := copy(p[n:], r.win[start:end])
 		n += c
 		r.pending -= c
@@ -229,10 +232,25 @@ func (r *Reader) decodeSym(h *huffman) int {
 }
 
 func (r *Reader) put(b byte) {
+	if r.wpos == len(r.win) {
+		if len(r.win) < winSize {
+			r.grow()
+		} else {
+			r.wpos = 0
+		}
+	}
 	r.win[r.wpos] = b
-	r.wpos = (r.wpos + 1) & winMask
+	r.wpos++
 	r.pending++
 	if r.filled < winSize {
 		r.filled++
 	}
+}
+
+// grow doubles the window, which is full and has not wrapped around: its
+// bytes keep their places.
+func (r *Reader) grow() {
+	w := make([]byte, max(2*len(r.win), minWindow))
+	copy(w, r.win)
+	r.win = w
 }
