@@ -128,7 +128,24 @@
 // (NO [CANNOT]) and QUOTASET not advertised. An APPEND or COPY the store
 // refuses with store.ErrOverQuota fails with NO [OVERQUOTA].
 //
-// Not yet supported: COMPRESS (planned on the same session views).
+// COMPRESS=DEFLATE (RFC 4978) is offered after authentication unless
+// Server.DisableCompress is set. The server's decompressor is its own
+// (package imap/internal/inflate), not compress/flate's, which keeps
+// what it decoded until a stored block follows: a client that ends a
+// command with a partial flush, as mbsync does, would wait for its answer
+// while the server waits for the rest of the flush. This one hands out
+// what it decoded whenever the next bits have not arrived. Its window
+// grows with what the client sent, to 32 KiB: an idle compressed session
+// costs about 1.3 KB more than an uncompressed one after a few commands,
+// 36.5 KB once the client has sent 32 KiB. The compressor (0.7 to 1.2 MB
+// in compress/flate) is pooled per burst of responses, each ending with
+// a sync flush; responses thus never share compression history, which
+// costs some ratio (30x instead of 38x on a FETCH of 100 similar
+// messages) and keeps a response's secrets out of reach of text an
+// attacker placed in another one. Compression under TLS still mixes, in
+// one response, data an attacker may choose (a message it sent) with
+// data it may not read (RFC 4978 §6, the CRIME class): disable it where
+// that matters.
 //
 // Standards:
 //
@@ -163,5 +180,7 @@
 //	RFC 7162  CONDSTORE and QRESYNC (MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, VANISHED)
 //	RFC 8474  OBJECTID (MAILBOXID, EMAILID, THREADID)
 //	RFC 8514  SAVEDATE
+//	RFC 3516  BINARY (FETCH BINARY[] and BINARY.SIZE[])
+//	RFC 4978  COMPRESS=DEFLATE
 //	RFC 2045, RFC 2047  decoding for SEARCH (transfer encodings, encoded words)
 package imap
