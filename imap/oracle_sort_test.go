@@ -53,8 +53,6 @@ var oracleSortQuirks = map[string]string{
 	"broken-unknown-charset-word.eml": "an encoded word in an unknown charset: we keep it as written (RFC 2047 §6.2); " +
 		"Dovecot puts its decoded bytes in the key without case mapping",
 	"broken-bad-addresses.eml": "ENVELOPE differs (TestDovecotOracleFetch: parsable members of broken lists are kept), and FROM, TO, DISPLAY* follow it",
-	"threadMessages[31]": "From: <> has no mailbox: our ENVELOPE gives (NIL NIL NIL NIL), Dovecot MISSING_MAILBOX MISSING_DOMAIN, " +
-		"which FROM and DISPLAYFROM sort by",
 }
 
 // TestDovecotOracleSort runs SORT and THREAD over the message corpus and

@@ -25,3 +25,21 @@ func TestEnvelopeNString(t *testing.T) {
 		t.Errorf("zero Empty: %s", got)
 	}
 }
+
+// TestEnvelopeMissingDomain checks that an address without a domain does
+// not come out with a NIL host, which marks a group (RFC 9051 §7.5.2).
+func TestEnvelopeMissingDomain(t *testing.T) {
+	for _, c := range []struct{ field, want string }{
+		{"To: plain", `((NIL NIL "plain" "MISSING_DOMAIN"))`},
+		{"To: <>", `((NIL NIL "MISSING_MAILBOX" "MISSING_DOMAIN"))`},
+		{"To: Name <x@y.test>", `(("Name" NIL "x" "y.test"))`},
+		{"To: g: a@b.test;", `((NIL NIL "g" NIL)(NIL NIL "a" "b.test")(NIL NIL NIL NIL))`},
+	} {
+		h, _ := ParseHeader([]byte(c.field + "\r\n\r\n"))
+		env := EnvelopeFromHeader(&h)
+		got := string(appendAddrList(nil, env.To))
+		if got != c.want {
+			t.Errorf("%s: %s, want %s", c.field, got, c.want)
+		}
+	}
+}

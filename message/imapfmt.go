@@ -140,13 +140,23 @@ func appendAddr(b []byte, a *Address) []byte {
 	b = append(b, ' ')
 	b = appendAddrString(b, a.Route)
 	b = append(b, ' ')
-	local := a.Local
+	local, domain := a.Local, a.Domain
 	if strings.HasPrefix(local, `"`) {
 		local = unquote(local) // ENVELOPE carries the local part unquoted
 	}
+	// A NIL host marks a group (RFC 9051 §7.5.2): an address without a
+	// domain or local part ("To: plain", "From: <>", "@x.test") gets
+	// Dovecot's placeholders, so that a client does not read a group
+	// start or end.
+	if domain == "" {
+		domain = "MISSING_DOMAIN"
+	}
+	if a.Local == "" {
+		local = "MISSING_MAILBOX"
+	}
 	b = appendAddrString(b, local)
 	b = append(b, ' ')
-	b = appendAddrString(b, a.Domain)
+	b = appendAddrString(b, domain)
 	return append(b, ')')
 }
 
