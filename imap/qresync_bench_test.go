@@ -69,15 +69,18 @@ func BenchmarkQResync(b *testing.B) {
 }
 
 // benchSession connects, logs in, runs cmds and counts the untagged
-// FETCH and VANISHED responses of the last one, which must be want.
+// FETCH and VANISHED responses of the last one, which must be want. It
+// reports the bytes the server sent per session as wire-B/op.
 func benchSession(b *testing.B, addr string, cmds []string, want int) {
 	b.ReportAllocs()
+	var wire int64
 	for i := 0; i < b.N; i++ {
 		nc, err := net.Dial("tcp", addr)
 		if err != nil {
 			b.Fatal(err)
 		}
-		r := bufio.NewReaderSize(nc, 64<<10)
+		cr := &countingReader{r: nc}
+		r := bufio.NewReaderSize(cr, 64<<10)
 		r.ReadSlice('\n') // greeting
 		got := 0
 		for j, cmd := range append([]string{"LOGIN u p"}, cmds...) {
@@ -105,5 +108,7 @@ func benchSession(b *testing.B, addr string, cmds []string, want int) {
 		}
 		fmt.Fprintf(nc, "z LOGOUT\r\n")
 		nc.Close()
+		wire += int64(cr.n) // countingReader: compress_mem_test.go
 	}
+	b.ReportMetric(float64(wire)/float64(b.N), "wire-B/op")
 }
