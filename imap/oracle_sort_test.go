@@ -3,6 +3,7 @@ package imap
 import (
 	"cmp"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -87,33 +88,7 @@ func TestDovecotOracleSort(t *testing.T) {
 		t.Fatalf("oracleSortQuirks names %d messages, %d found", len(oracleSortQuirks), len(quirks))
 	}
 	without := "NOT UID " + strings.Join(quirks, ",")
-	d := testpeer.StartDovecot(t, testpeer.DovecotConfig{})
-	ts := newTestServer(t, nil)
-	base := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
-	for i, m := range msgs {
-		// Every fifth message shares its internal date with the one
-		// before, so that ARRIVAL has ties to break.
-		date := base.Add(time.Duration(i-i/5) * time.Hour)
-		name := filepath.Join(d.MailDir, "cur", fmt.Sprintf("%d.M%dP1.oracle:2,S", date.Unix(), i))
-		if err := os.WriteFile(name, []byte(m), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		os.Chtimes(name, date, date)
-		ts.deliverAt(t, "u", "INBOX", m, date, `\Seen`)
-	}
-	d.ChownMailDirs(t)
-	dc := dialUser(t, d.IMAPAddr, d.User, d.Password)
-	ours := login(t, ts.addr, "u")
-	ours.ok("SELECT INBOX")
-	// The comparison needs the same UIDs on both sides.
-	for _, l := range dc.ok("UID FETCH 1:* (X-GUID)") {
-		it := splitFetch(l)
-		var n int
-		fmt.Sscanf(strings.Trim(it["X-GUID"], `"`), "%d.M%dP1.oracle", new(int), &n)
-		if it["UID"] != fmt.Sprint(n+1) {
-			t.Errorf("Dovecot gave file %d UID %s (%s)", n, it["UID"], l)
-		}
-	}
+	dc, ours := oracleSortPair(t, msgs)
 	if dbg := os.Getenv("SORTDBG"); dbg != "" {
 		t.Logf("ours %q", ours.ok(dbg))
 		t.Logf("dovecot %q", dc.ok(dbg))
@@ -138,6 +113,109 @@ func TestDovecotOracleSort(t *testing.T) {
 	}
 	t.Logf("%d commands × 2 forms over %d messages compared with Dovecot: %d differ where oracleSortQuirks say; "+
 		"without those %d messages, %d unexplained differences", len(oracleSorts), len(msgs), known, len(quirks), unexplained)
+}
+
+// oracleSortPair loads msgs into a private Dovecot and this server, in the
+// same order (UIDs 1…n on both) with the same internal dates, and returns
+// a client of each with INBOX selected.
+func oracleSortPair(t *testing.T, msgs []string) (dovecot, ours *client) {
+	d := testpeer.StartDovecot(t, testpeer.DovecotConfig{})
+	ts := newTestServer(t, nil)
+	base := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i, m := range msgs {
+		// Every fifth message shares its internal date with the one
+		// before, so that ARRIVAL has ties to break.
+		date := base.Add(time.Duration(i-i/5) * time.Hour)
+		name := filepath.Join(d.MailDir, "cur", fmt.Sprintf("%d.M%dP1.oracle:2,S", date.Unix(), i))
+		if err := os.WriteFile(name, []byte(m), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(name, date, date)
+		ts.deliverAt(t, "u", "INBOX", m, date, `\Seen`)
+	}
+	d.ChownMailDirs(t)
+	dovecot = dialUser(t, d.IMAPAddr, d.User, d.Password)
+	ours = login(t, ts.addr, "u")
+	ours.ok("SELECT INBOX")
+	// The comparison needs the same UIDs on both sides.
+	for _, l := range dovecot.ok("UID FETCH 1:* (X-GUID)") {
+		it := splitFetch(l)
+		var n int
+		fmt.Sscanf(strings.Trim(it["X-GUID"], `"`), "%d.M%dP1.oracle", new(int), &n)
+		if it["UID"] != fmt.Sprint(n+1) {
+			t.Fatalf("Dovecot gave file %d UID %s (%s)", n, it["UID"], l)
+		}
+	}
+	return dovecot, ours
+}
+
+// TestDovecotOracleThreadRandom compares THREAD and SORT with Dovecot over
+// generated mailboxes: conversations whose messages reference random
+// earlier (or later, or missing) ones, some with duplicate or no
+// Message-ID, loops, In-Reply-To only, reply and forward markers on
+// a few subjects, equal and missing dates.
+func TestDovecotOracleThreadRandom(t *testing.T) {
+	testpeer.Need(t, "dovecot")
+	for seed := int64(1); seed <= 3; seed++ {
+		msgs := randomThreadMessages(rand.New(rand.NewPCG(uint64(seed), 7)), 150)
+		dc, ours := oracleSortPair(t, msgs)
+		diffs := 0
+		for _, cmd := range []string{"THREAD REFERENCES UTF-8 ALL", "THREAD ORDEREDSUBJECT UTF-8 ALL",
+			"UID THREAD REFERENCES UTF-8 NOT SUBJECT fw", "THREAD REFERENCES UTF-8 SUBJECT re",
+			"SORT (SUBJECT DATE) UTF-8 ALL", "SORT (REVERSE DATE) UTF-8 ALL", "SORT (DISPLAYFROM) UTF-8 ALL"} {
+			if theirs, mine := untagged(dc.ok(cmd)), untagged(ours.ok(cmd)); mine != theirs {
+				diffs++
+				t.Errorf("seed %d, %s:\n ours    %s\n dovecot %s", seed, cmd, mine, theirs)
+			}
+		}
+		t.Logf("seed %d: %d messages, 7 commands, %d differences; %.200s…", seed, len(msgs), diffs,
+			untagged(ours.ok("THREAD REFERENCES UTF-8 ALL")))
+	}
+}
+
+// randomThreadMessages generates n messages for TestDovecotOracleThreadRandom.
+func randomThreadMessages(r *rand.Rand, n int) []string {
+	subjects := []string{"Plans", "Budget", "[list] Release", "Lunch", "Übersicht", "Report (fwd)", ""}
+	prefixes := []string{"", "", "Re: ", "RE: ", "Fwd: ", "Re: Re: ", "[list] Re: ", "Fw: "}
+	base := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
+	id := func(i int) string { return fmt.Sprintf("<r%d@x.test>", i) }
+	var msgs []string
+	for i := 0; i < n; i++ {
+		var h []string
+		switch x := r.IntN(20); {
+		case x == 0: // none
+		case x == 1:
+			h = append(h, "Message-ID: "+id(r.IntN(i+1))) // maybe a duplicate
+		default:
+			h = append(h, "Message-ID: "+id(i))
+		}
+		if r.IntN(10) > 0 {
+			h = append(h, "Date: "+base.Add(time.Duration(r.IntN(n/2))*time.Hour).Format(time.RFC1123Z))
+		}
+		h = append(h, "Subject: "+prefixes[r.IntN(len(prefixes))]+subjects[r.IntN(len(subjects))])
+		h = append(h, fmt.Sprintf("From: User %c <u%d@x.test>", 'A'+rune(r.IntN(26)), r.IntN(9)))
+		var refs []string
+		for k := r.IntN(4); k > 0; k-- {
+			j := r.IntN(n + 20) // mostly earlier or later messages, some never seen
+			if r.IntN(3) > 0 && i > 0 {
+				j = r.IntN(i)
+			}
+			refs = append(refs, id(j))
+		}
+		switch r.IntN(4) {
+		case 0:
+		case 1:
+			if len(refs) > 0 {
+				h = append(h, "In-Reply-To: "+refs[len(refs)-1])
+			}
+		default:
+			if len(refs) > 0 {
+				h = append(h, "References: "+strings.Join(refs, " "))
+			}
+		}
+		msgs = append(msgs, strings.Join(h, "\r\n")+"\r\n\r\nbody\r\n")
+	}
+	return msgs
 }
 
 // untagged joins response lines, with the tag of ESEARCH responses
