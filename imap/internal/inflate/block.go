@@ -204,7 +204,30 @@ func (r *Reader) symbol() {
 		r.fail(ErrCorrupt) // before the start of the stream
 		return
 	}
-	for range length {
-		r.put(r.win[(r.wpos-dist)&(len(r.win)-1)])
+	r.copyMatch(dist, length)
+}
+
+// copyMatch appends length bytes from dist back, in runs that copy no
+// byte they write (at most dist long), so that a match overlapping itself
+// repeats as RFC 1951 §3.2.3 says.
+func (r *Reader) copyMatch(dist, length int) {
+	for length > 0 {
+		if r.wpos == len(r.win) {
+			if len(r.win) < winSize {
+				r.grow()
+			} else {
+				r.wpos = 0
+			}
+		}
+		src := r.wpos - dist
+		if src < 0 {
+			src += len(r.win) // only once the window is full
+		}
+		n := min(length, dist, len(r.win)-r.wpos, len(r.win)-src)
+		copy(r.win[r.wpos:r.wpos+n], r.win[src:src+n])
+		r.wpos += n
+		r.pending += n
+		r.filled = min(r.filled+n, winSize)
+		length -= n
 	}
 }

@@ -16,6 +16,10 @@
 // reach back into: as much output as it has produced, up to 32 KiB, and
 // 3.3 KiB of code tables once it has met a block with dynamic codes.
 // A session that has sent little costs little.
+//
+// Speed: about 0.65x compress/flate's (BenchmarkInflate, 1 MB of text
+// decoded at 120 to 150 MB/s on the machine this was written on), ample
+// for what clients send.
 package inflate
 
 import (
@@ -124,12 +128,27 @@ func (r *Reader) decode(want int) {
 				return
 			}
 		case stateCodes:
-			if r.pending > 0 && r.nb+8*uint(r.src.Buffered()) < maxPair && !r.literalReady() {
-				return // a pair could need bits that have not arrived
+			if !r.codes(want) {
+				return
 			}
-			r.symbol()
 		}
 	}
+}
+
+// codes decodes symbols until the block ends or decode should stop; false
+// when the next symbol could need bits that have not arrived while bytes
+// are pending.
+func (r *Reader) codes(want int) bool {
+	for r.state == stateCodes && r.err == nil && r.pending < want && r.pending <= winSize-maxMatch {
+		if r.nb < maxPair && r.pending > 0 {
+			r.prefetch()
+			if r.nb < maxPair && !r.literalReady() {
+				return false // the source has no more for now
+			}
+		}
+		r.symbol()
+	}
+	return true
 }
 
 func (r *Reader) fail(err error) {
@@ -181,7 +200,7 @@ func (r *Reader) getBits(n uint) (uint32, bool) {
 // prefetch moves input that has arrived into the bit buffer, without
 // waiting.
 func (r *Reader) prefetch() {
-	for r.nb <= 56 && r.src.Buffered() > 0 {
+	for n := min(r.src.Buffered(), int(64-r.nb)/8); n > 0; n-- {
 		b, err := r.src.ReadByte()
 		if err != nil {
 			return
@@ -204,7 +223,9 @@ func (r *Reader) literalReady() bool {
 
 // decodeSym decodes one symbol of h; -1 on error.
 func (r *Reader) decodeSym(h *huffman) int {
-	r.prefetch()
+	if r.nb < fastBits {
+		r.prefetch()
+	}
 	if r.nb >= fastBits {
 		if e := h.fast[r.bits&(fastSize-1)]; e != 0 {
 			r.take(uint(e & 15))
