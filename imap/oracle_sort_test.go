@@ -173,6 +173,39 @@ func TestDovecotOracleThreadRandom(t *testing.T) {
 	}
 }
 
+// TestDovecotOracleBaseSubject compares SORT (SUBJECT) and THREAD
+// ORDEREDSUBJECT with Dovecot over generated subjects that stack the
+// markers of RFC 5256 §2.1 in every order: Re, Fw, Fwd with and without
+// counts and blobs, "[list]" blobs, "(fwd)" trailers, "[fwd: …]" wrappers,
+// white space runs, encoded words and letter case.
+func TestDovecotOracleBaseSubject(t *testing.T) {
+	testpeer.Need(t, "dovecot")
+	r := rand.New(rand.NewPCG(5, 11))
+	parts := []string{"Re:", "re :", "RE[2]:", "Re [3] :", "Fw:", "FWD:", "fwd[x]:", "[list]", "[a] [b]", "[]", "[",
+		"]", "(fwd)", "(FWD)", " ", "\t", "  ", ":", "Report", "report", "Résumé", "=?utf-8?q?R=C3=A9sum=C3=A9?=",
+		"=?iso-8859-1?q?re=3A?=", "Re", "Fwd", "x", "Lunch plans", "[fwd:", "]", "[Fwd: Lunch plans]"}
+	var msgs []string
+	for i := 0; i < 200; i++ {
+		var b strings.Builder
+		for k := 1 + r.IntN(5); k > 0; k-- {
+			p := parts[r.IntN(len(parts))]
+			if r.IntN(3) == 0 {
+				p += " "
+			}
+			b.WriteString(p)
+		}
+		msgs = append(msgs, fmt.Sprintf("Message-ID: <s%d@x.test>\r\nDate: %s\r\nSubject: %s\r\n\r\nbody\r\n",
+			i, time.Date(2021, 3, 1, r.IntN(24), 0, 0, 0, time.UTC).Format(time.RFC1123Z), b.String()))
+	}
+	dc, ours := oracleSortPair(t, msgs)
+	for _, cmd := range []string{"SORT (SUBJECT) UTF-8 ALL", "SORT (REVERSE SUBJECT DATE) UTF-8 ALL",
+		"THREAD ORDEREDSUBJECT UTF-8 ALL", "THREAD REFERENCES UTF-8 ALL"} {
+		if theirs, mine := untagged(dc.ok(cmd)), untagged(ours.ok(cmd)); mine != theirs {
+			t.Errorf("%s:\n ours    %s\n dovecot %s", cmd, mine, theirs)
+		}
+	}
+}
+
 // randomThreadMessages generates n messages for TestDovecotOracleThreadRandom.
 func randomThreadMessages(r *rand.Rand, n int) []string {
 	subjects := []string{"Plans", "Budget", "[list] Release", "Lunch", "Übersicht", "Report (fwd)", ""}
