@@ -3,6 +3,7 @@ package imap
 import (
 	"bufio"
 	"compress/flate"
+	"io"
 	"math"
 	"runtime"
 	"strings"
@@ -131,4 +132,28 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += n
 	return n, err
+}
+
+// BenchmarkCompressBurst is the compressor's cost per burst of responses:
+// a pooled compressor reset for each (deflateOutput) against one kept
+// for the session, for a short response and a full write buffer.
+func BenchmarkCompressBurst(b *testing.B) {
+	for _, size := range []int{len("a OK NOOP completed\r\n"), 32 << 10} {
+		p := []byte(strings.Repeat("* 1 FETCH (FLAGS (\\Seen) UID 17)\r\n", size/30+1)[:size])
+		b.Run("pooled/"+itoa(uint64(size)), func(b *testing.B) {
+			d := &deflateOutput{w: io.Discard}
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				d.Write(p)
+			}
+		})
+		b.Run("kept/"+itoa(uint64(size)), func(b *testing.B) {
+			w, _ := flate.NewWriter(io.Discard, flate.BestSpeed)
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				w.Write(p)
+				w.Flush()
+			}
+		})
+	}
 }
