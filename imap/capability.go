@@ -30,7 +30,9 @@ func (c *conn) writeCaps() {
 		c.enc.Raw(" OBJECTID") // RFC 8474: only for a store with ids
 	}
 	if c.state != stateNotAuth && c.compressed == nil && !c.srv.DisableCompress {
-		c.enc.Raw(" COMPRESS=DEFLATE") // RFC 4978 §3: not once active
+		// Not once active, as Cyrus does (Dovecot goes on listing it):
+		// a second COMPRESS would fail (RFC 4978 §3).
+		c.enc.Raw(" COMPRESS=DEFLATE")
 	}
 }
 

@@ -351,3 +351,22 @@ func TestCompressNotify(t *testing.T) {
 	}
 	a.ok("NOOP")
 }
+
+// TestCompressPythonDovecot runs the same python3 client against Dovecot
+// with its imap_zlib plugin: the client is right by the oracle, not only
+// by this server.
+func TestCompressPythonDovecot(t *testing.T) {
+	py := testpeer.Need(t, "python3")
+	d := testpeer.StartDovecot(t, testpeer.DovecotConfig{Extra: "protocol imap {\n  mail_plugins = $mail_plugins imap_zlib\n}\n"})
+	d.ChownMailDirs(t)
+	host, port, _ := net.SplitHostPort(d.IMAPAddr)
+	for _, mode := range []string{"sync", "partial", "full"} {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		out, err := exec.CommandContext(ctx, py, "testdata/compress_client.py", host, port, d.User, d.Password, mode).CombinedOutput()
+		cancel()
+		if err != nil || !strings.HasPrefix(string(out), "ok ") {
+			t.Fatalf("%s flush against Dovecot: %v\n%s\n%s", mode, err, out, d.LogContents())
+		}
+		t.Logf("%s flush, Dovecot: %s", mode, strings.TrimSpace(string(out)))
+	}
+}

@@ -76,9 +76,9 @@ def main():
     if "COMPRESS=DEFLATE" not in caps.split():
         raise SystemExit("no COMPRESS=DEFLATE in %r" % caps)
     m.compress(mode)
-    caps = check(m.capability(), "CAPABILITY")[0].decode()
-    if "COMPRESS=DEFLATE" in caps.split():
-        raise SystemExit("COMPRESS=DEFLATE still advertised: %r" % caps)
+    # Whether COMPRESS=DEFLATE is still listed differs: Dovecot keeps it,
+    # Cyrus and mailstack drop it.
+    check(m.capability(), "CAPABILITY")
     typ, data = m._simple_command("COMPRESS", "DEFLATE")
     if typ != "NO" or b"COMPRESSIONACTIVE" not in data[0]:
         raise SystemExit("second COMPRESS: %s %s" % (typ, data))
