@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mailstack/mailstack/internal/testpeer"
+	"github.com/mailstack/mailstack/message"
 )
 
 // oracleSorts are the SORT criteria and THREAD algorithms compared with
@@ -177,13 +178,24 @@ func TestDovecotOracleThreadRandom(t *testing.T) {
 // ORDEREDSUBJECT with Dovecot over generated subjects that stack the
 // markers of RFC 5256 §2.1 in every order: Re, Fw, Fwd with and without
 // counts and blobs, "[list]" blobs, "(fwd)" trailers, "[fwd: …]" wrappers,
-// white space runs, encoded words and letter case.
+// white space runs, encoded words and letter case; and SORT (DISPLAYFROM)
+// over display names whose case mapping is not plain upper case.
 func TestDovecotOracleBaseSubject(t *testing.T) {
 	testpeer.Need(t, "dovecot")
 	r := rand.New(rand.NewPCG(5, 11))
 	parts := []string{"Re:", "re :", "RE[2]:", "Re [3] :", "Fw:", "FWD:", "fwd[x]:", "[list]", "[a] [b]", "[]", "[",
 		"]", "(fwd)", "(FWD)", " ", "\t", "  ", ":", "Report", "report", "Résumé", "=?utf-8?q?R=C3=A9sum=C3=A9?=",
 		"=?iso-8859-1?q?re=3A?=", "Re", "Fwd", "x", "Lunch plans", "[fwd:", "]", "[Fwd: Lunch plans]"}
+	// Display names and local parts whose case mapping and decomposition
+	// (i;unicode-casemap) are not plain upper case. Left out on purpose:
+	// characters whose decomposition decomposes again (ANGSTROM SIGN,
+	// "ệ", "Ǖ") and title-case letters ("ǅ", "ǈ", "ᾈ"); RFC 5051 §2
+	// decomposes them fully (NFKD), as casemap does, while Dovecot 2.3
+	// decomposes one level and leaves title-case letters whole, so names
+	// holding them sort differently.
+	names := []string{"ß", "ﬁ", "\u212a", "Ａ", "ς", "Σ", "İ", "ı", "e\u0301", "é", "E", "z", "Ü", "ü", "Å",
+		"Ω", "ω", "\u2126", "Ⅻ", "①", "ﬀ", "ŉ", "ΐ", "ẞ", "Ꭰ", "ꭰ", "a", "B", "ǰ", "Ά", "ñ", "Ñ", ""}
+	locals := []string{"a", "B", "zz", "Zz", "\"q b\"", "_x", "0"}
 	var msgs []string
 	for i := 0; i < 200; i++ {
 		var b strings.Builder
@@ -194,12 +206,15 @@ func TestDovecotOracleBaseSubject(t *testing.T) {
 			}
 			b.WriteString(p)
 		}
-		msgs = append(msgs, fmt.Sprintf("Message-ID: <s%d@x.test>\r\nDate: %s\r\nSubject: %s\r\n\r\nbody\r\n",
-			i, time.Date(2021, 3, 1, r.IntN(24), 0, 0, 0, time.UTC).Format(time.RFC1123Z), b.String()))
+		name := names[r.IntN(len(names))] + names[r.IntN(len(names))]
+		msgs = append(msgs, fmt.Sprintf("Message-ID: <s%d@x.test>\r\nDate: %s\r\nSubject: %s\r\nFrom: %s <%s@x.test>\r\n\r\nbody\r\n",
+			i, time.Date(2021, 3, 1, r.IntN(24), 0, 0, 0, time.UTC).Format(time.RFC1123Z), b.String(),
+			message.EncodeText(name), locals[r.IntN(len(locals))]))
 	}
 	dc, ours := oracleSortPair(t, msgs)
 	for _, cmd := range []string{"SORT (SUBJECT) UTF-8 ALL", "SORT (REVERSE SUBJECT DATE) UTF-8 ALL",
-		"THREAD ORDEREDSUBJECT UTF-8 ALL", "THREAD REFERENCES UTF-8 ALL"} {
+		"THREAD ORDEREDSUBJECT UTF-8 ALL", "THREAD REFERENCES UTF-8 ALL", "SORT (DISPLAYFROM) UTF-8 ALL",
+		"SORT (FROM REVERSE DISPLAYFROM) UTF-8 ALL"} {
 		if theirs, mine := untagged(dc.ok(cmd)), untagged(ours.ok(cmd)); mine != theirs {
 			t.Errorf("%s:\n ours    %s\n dovecot %s", cmd, mine, theirs)
 		}

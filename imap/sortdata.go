@@ -419,7 +419,11 @@ func displayName(a envAddr) string {
 // casemap brings s to the comparison form of the i;unicode-casemap
 // collation (RFC 5051 §2), which Dovecot uses for SORT and THREAD: every
 // character in title case, then decomposed (NFKD), so that "é" sorts with
-// "E" and "ﬁ" as "FI". Byte order of the results is the sort order.
+// "E" and "①" as "1". Byte order of the results is the sort order.
+// Dovecot 2.3 decomposes one level only and leaves title-case letters
+// ("ǅ") whole, so a string holding a character whose decomposition
+// decomposes again ("ệ", "Ǖ", ANGSTROM SIGN) sorts differently there;
+// we follow the RFC.
 func casemap(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
