@@ -9,7 +9,8 @@ import (
 // A message's content never changes while its UID and the mailbox's
 // UIDVALIDITY stay the same (RFC 9051 §2.3.1.1), so what FETCH computes by
 // reading and parsing it can be kept: its size with CRLF line ends
-// (RFC822.SIZE) and the wire form of ENVELOPE, BODY and BODYSTRUCTURE.
+// (RFC822.SIZE), the wire form of ENVELOPE, BODY and BODYSTRUCTURE, and
+// the References field that THREAD reads.
 // Clients ask for these for every message, again at every
 // synchronisation; Dovecot answers them from its cache file. metaCache is
 // the in-process equivalent: shared by all sessions of a Server, bounded
@@ -32,12 +33,15 @@ type msgMeta struct {
 	raw           int64 // the stored size that size was learnt for
 	sized         bool
 	env, body, bs []byte // ENVELOPE, BODY, BODYSTRUCTURE in IMAP syntax
+	// refs is the References field value, for THREAD=REFERENCES (no
+	// ENVELOPE has it); nil when unknown, empty when the field is absent.
+	refs []byte
 }
 
 // cost is what an entry is charged: its bytes and about what the entry,
 // its list links and its map slot take.
 func (m *msgMeta) cost() int64 {
-	return int64(len(m.env)+len(m.body)+len(m.bs)) + 160
+	return int64(len(m.env)+len(m.body)+len(m.bs)+len(m.refs)) + 160
 }
 
 type metaEntry struct {
@@ -119,6 +123,9 @@ func (mc *metaCache) put(k metaKey, uid store.UID, m msgMeta) {
 	}
 	if m.bs != nil {
 		e.bs = m.bs
+	}
+	if m.refs != nil {
+		e.refs = m.refs
 	}
 	mc.used += e.cost()
 	mc.pushFront(e)

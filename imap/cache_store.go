@@ -15,12 +15,13 @@ import (
 //
 // The store keeps opaque bytes, written by encodeMeta:
 //
-//	version:1 flags:1 [size raw (uvarint)] [len env] [len body] [len bs]
+//	version:1 flags:1 [size raw (uvarint)] [len env] [len body] [len bs] [len refs]
 //
-// flags tells which fields follow (metaSized, metaEnv, metaBody, metaBS).
-// Since the fields are sent to clients as they are, decodeMeta checks that
-// each is one parenthesised IMAP value (validValue), so that a damaged or
-// forged cache file cannot break a response's framing.
+// flags tells which fields follow (metaSized, metaEnv, metaBody, metaBS,
+// metaRefs). Since ENVELOPE, BODY and BODYSTRUCTURE are sent to clients as
+// they are, decodeMeta checks that each is one parenthesised IMAP value
+// (validValue), so that a damaged or forged cache file cannot break a
+// response's framing; the References value is only read for its msg-ids.
 
 const metaBlobVersion = 1
 
@@ -29,20 +30,21 @@ const (
 	metaEnv
 	metaBody
 	metaBS
+	metaRefs
 )
 
 // maxValueDepth bounds the nesting validValue accepts.
 const maxValueDepth = 256
 
 func (m *msgMeta) encode() []byte {
-	b := make([]byte, 2, 2+20+len(m.env)+len(m.body)+len(m.bs)+15)
+	b := make([]byte, 2, 2+20+len(m.env)+len(m.body)+len(m.bs)+len(m.refs)+20)
 	b[0] = metaBlobVersion
 	if m.sized {
 		b[1] |= metaSized
 		b = binary.AppendUvarint(b, uint64(m.size))
 		b = binary.AppendUvarint(b, uint64(m.raw))
 	}
-	for i, f := range [][]byte{m.env, m.body, m.bs} {
+	for i, f := range [][]byte{m.env, m.body, m.bs, m.refs} {
 		if f != nil {
 			b[1] |= metaEnv << i
 			b = binary.AppendUvarint(b, uint64(len(f)))
@@ -54,7 +56,7 @@ func (m *msgMeta) encode() []byte {
 
 // decodeMeta reads what encode wrote; ok is false for anything else.
 func decodeMeta(b []byte) (m msgMeta, ok bool) {
-	if len(b) < 2 || b[0] != metaBlobVersion || b[1]&^(metaSized|metaEnv|metaBody|metaBS) != 0 {
+	if len(b) < 2 || b[0] != metaBlobVersion || b[1]&^(metaSized|metaEnv|metaBody|metaBS|metaRefs) != 0 {
 		return m, false
 	}
 	flags := b[1]
@@ -76,12 +78,12 @@ func decodeMeta(b []byte) (m msgMeta, ok bool) {
 		}
 		m.size, m.raw, m.sized = int64(size), int64(raw), true
 	}
-	for i, f := range []*[]byte{&m.env, &m.body, &m.bs} {
+	for i, f := range []*[]byte{&m.env, &m.body, &m.bs, &m.refs} {
 		if flags&(metaEnv<<i) == 0 {
 			continue
 		}
 		n, ok := uvarint()
-		if !ok || n > uint64(len(b)) || !validValue(b[:n]) {
+		if !ok || n > uint64(len(b)) || f != &m.refs && !validValue(b[:n]) {
 			return msgMeta{}, false
 		}
 		*f, b = b[:n:n], b[n:]

@@ -33,9 +33,11 @@
 // message.BaseSubject extracts them, sent dates from the Date field or the
 // INTERNALDATE, ties by sequence number; THREAD=REFERENCES follows
 // Dovecot's reading of the RFC's steps (thread_refs.go). The values come
-// from the ENVELOPE in the Server's cache when it is there (and what SORT
-// computes goes into it), else from a mailbox's store.HeaderIndex, asked
-// once for all the messages, else from each message's header. SEARCH's
+// from the ENVELOPE (and, for THREAD=REFERENCES, the References field) in
+// the Server's cache when it is there (and what SORT and THREAD compute
+// goes into it, and into a store.MessageCache), else from a mailbox's
+// store.HeaderIndex, asked once for all the messages, else from each
+// message's header. SEARCH's
 // header keys use a store.HeaderIndex too.
 //
 // What FETCH computes from a message's content and that never changes for

@@ -172,6 +172,8 @@ func FuzzMetaBlob(f *testing.F) {
 	f.Add(full.encode())
 	f.Add((&msgMeta{size: 10, raw: 8, sized: true}).encode())
 	f.Add((&msgMeta{env: []byte("()")}).encode())
+	f.Add((&msgMeta{env: []byte("()"), refs: []byte("<a@b> <c@d>")}).encode())
+	f.Add((&msgMeta{refs: []byte{}}).encode())
 	f.Add([]byte{metaBlobVersion, 0})
 	f.Add([]byte{metaBlobVersion, metaEnv, 5, '(', '{', '1', '}', ')'})
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -163,13 +163,19 @@ func TestSortUsesEnvelopeCache(t *testing.T) {
 	if n := cb.opens.Load(); n != 0 {
 		t.Errorf("SORT and FETCH ENVELOPE after SORT opened %d messages", n)
 	}
-	// THREAD=REFERENCES reads References, which no ENVELOPE has, and
-	// leaves ENVELOPEs equal to FETCH's.
+	// THREAD=REFERENCES reads References, which no ENVELOPE has, keeps
+	// it in the cache, and leaves ENVELOPEs equal to FETCH's.
 	ts2, cb2 := sortTestServer(t, false)
 	c2 := login(t, ts2.addr, "u")
 	c2.ok("SELECT INBOX")
-	c2.ok("THREAD REFERENCES UTF-8 ALL")
+	threads := untagged(c2.ok("THREAD REFERENCES UTF-8 ALL"))
 	cb2.opens.Store(0)
+	if again := untagged(c2.ok("THREAD REFERENCES UTF-8 ALL")); again != threads {
+		t.Errorf("second THREAD differs:\n %s\n %s", again, threads)
+	}
+	if n := cb2.opens.Load(); n != 0 {
+		t.Errorf("second THREAD opened %d messages", n)
+	}
 	cached := c2.ok("FETCH 1:* ENVELOPE")
 	if n := cb2.opens.Load(); n != 0 {
 		t.Errorf("FETCH ENVELOPE after THREAD opened %d messages", n)

@@ -105,16 +105,14 @@ func (c *conn) sortHeaders(msgs []sortMsg, refs bool) error {
 	var todo []*sortMsg
 	for i := range msgs {
 		m := &msgs[i]
-		if !refs {
-			meta, ok := c.srv.meta.get(key, m.uid)
-			if !ok {
-				meta = c.storedMeta(key, m.uid)
-			}
-			if meta.env != nil {
-				if env, ok := parseEnvWire(meta.env); ok {
-					m.env = env
-					continue
-				}
+		meta, ok := c.srv.meta.get(key, m.uid)
+		if !ok {
+			meta = c.storedMeta(key, m.uid)
+		}
+		if meta.env != nil && (!refs || meta.refs != nil) {
+			if env, ok := parseEnvWire(meta.env); ok {
+				m.env, m.refs = env, string(meta.refs)
+				continue
 			}
 		}
 		todo = append(todo, m)
@@ -177,24 +175,33 @@ func (c *conn) readHeaders(m *sortMsg, refs bool) error {
 		return err
 	}
 	defer fm.close()
-	var b []byte
+	var learnt msgMeta
 	if refs {
 		h, err := fm.msg.Header(fm.msg.Root)
 		if err != nil {
 			return err
 		}
-		b = m.setHeader(&h)
+		learnt.env = m.setHeader(&h)
+		learnt.refs = append([]byte{}, m.refs...) // empty, not nil, when absent
 	} else {
 		env, err := fm.msg.Envelope() // what FETCH ENVELOPE computes
 		if err != nil {
 			return err
 		}
-		b = env.AppendIMAP(nil)
-		m.env, _ = parseEnvWire(b)
+		learnt.env = env.AppendIMAP(nil)
+		m.env, _ = parseEnvWire(learnt.env)
 	}
-	if meta.env == nil {
-		c.srv.meta.put(key, m.uid, msgMeta{env: b})
-		meta.env = b
+	if meta.env != nil {
+		learnt.env = nil // keep FETCH's
+	}
+	if learnt.env != nil || learnt.refs != nil && meta.refs == nil {
+		c.srv.meta.put(key, m.uid, learnt)
+		if meta.env == nil {
+			meta.env = learnt.env
+		}
+		if meta.refs == nil {
+			meta.refs = learnt.refs
+		}
 		c.storeMeta(m.uid, &meta)
 	}
 	return nil
