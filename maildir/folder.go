@@ -27,9 +27,8 @@ type msg struct {
 	size    int64
 	vsize   int64 // CRLF size (",W=" in the name), 0 if unknown
 	date    time.Time
-	saved   time.Time // save date from the journal; zero if not recorded
-	guid    string    // message GUID, as Dovecot's (see guidOf)
-	emailID string    // RFC 8474 EMAILID, from guid
+	saved   int64  // save date from the journal, Unix seconds; 0 if not recorded
+	emailID string // RFC 8474 EMAILID, made once from the GUID (see emailIDOf)
 }
 
 // fileState remembers how far a growing file was read.
@@ -423,6 +422,23 @@ func (f *folder) each(set store.UIDSet, fn func(m *msg)) {
 	}
 }
 
+// inRange returns how many messages a one-range set such as All or 5:100
+// holds, to size List's answer; 0 (unknown) for other sets, which may be
+// sparse.
+func (f *folder) inRange(set store.UIDSet) int {
+	if len(set) != 1 {
+		return 0
+	}
+	lo, hi := min(set[0].Start, set[0].Stop), max(set[0].Start, set[0].Stop)
+	at := func(u store.UID) int {
+		return store.SearchIndex(len(f.msgs), func(i int) store.UID { return f.msgs[i].uid }, u)
+	}
+	if hi == store.MaxUID {
+		return len(f.msgs) - at(lo)
+	}
+	return at(hi+1) - at(lo)
+}
+
 func (f *folder) notify() {
 	for c := range f.watchers {
 		select {
@@ -433,9 +449,9 @@ func (f *folder) notify() {
 }
 
 func (f *folder) info(m *msg) store.MessageInfo {
-	saved := m.saved
-	if saved.IsZero() {
-		saved = m.date // delivered and first seen before save dates were recorded
+	saved := m.date // first seen before save dates were recorded: delivery time
+	if m.saved > 0 {
+		saved = time.Unix(m.saved, 0)
 	}
 	return store.MessageInfo{UID: m.uid, Flags: ParseFlags(m.letters, f.kw),
 		ModSeq: m.modSeq, InternalDate: m.date, Size: m.size, CRLFSize: m.vsize,

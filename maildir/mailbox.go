@@ -42,10 +42,12 @@ func (mb *mailbox) read(ctx context.Context, fn func(f *folder)) error {
 func (mb *mailbox) Status(ctx context.Context) (store.Status, error) {
 	st, err := mb.status(ctx)
 	if err == nil && st.MailboxID == "" {
-		if err := mb.f.ensureMailboxGUID(ctx); err != nil {
-			return st, err
+		// A UID list without a mailbox GUID gets one. If it cannot be
+		// written (a read-only Maildir), the status is still good:
+		// only MailboxID stays empty.
+		if mb.f.ensureMailboxGUID(ctx) == nil {
+			st, err = mb.status(ctx)
 		}
-		st, err = mb.status(ctx)
 	}
 	return st, err
 }
@@ -90,6 +92,7 @@ func hasLetter(s string, c byte) bool {
 func (mb *mailbox) List(ctx context.Context, uids store.UIDSet) ([]store.MessageInfo, error) {
 	var out []store.MessageInfo
 	err := mb.read(ctx, func(f *folder) {
+		out = make([]store.MessageInfo, 0, f.inRange(uids))
 		f.each(uids, func(m *msg) { out = append(out, f.info(m)) })
 	})
 	return out, err
@@ -431,7 +434,7 @@ func (mb *mailbox) transfer(ctx context.Context, uids store.UIDSet, dest string,
 			if err = linkOrCopy(f.path("cur", m.name), tmp, m.date); err != nil {
 				return
 			}
-			files = append(files, importFile{tmp: tmp, base: base, flags: ParseFlags(m.letters, f.kw), guid: m.guid})
+			files = append(files, importFile{tmp: tmp, base: base, flags: ParseFlags(m.letters, f.kw), guid: f.guidOf(m.uid, m.base)})
 			src, size = append(src, m.uid), size+m.size
 		})
 	})

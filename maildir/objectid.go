@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
-	"time"
 
 	"github.com/mailstack/mailstack/store"
 )
@@ -56,17 +55,14 @@ func guidExt(guid string) string {
 	return "G" + guid
 }
 
-// emailIDOf returns the EMAILID of a message whose GUID is guid.
+// emailIDOf returns the EMAILID of a message whose GUID is guid: "M" and
+// 24 hex digits of its SHA-256.
 func emailIDOf(guid string) string {
 	h := sha256.Sum256([]byte(guid))
-	return "M" + hex.EncodeToString(h[:12])
-}
-
-func savedTime(sec int64) time.Time {
-	if sec <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(sec, 0)
+	var b [25]byte
+	b[0] = 'M'
+	hex.Encode(b[1:], h[:12])
+	return string(b[:])
 }
 
 // mailboxGUID returns the G field of the UID list header, or "".

@@ -222,8 +222,7 @@ func (f *folder) rebuild(byBase map[string]string) error {
 				continue // gone already: it will be a tombstone
 			}
 			m.date = st.ModTime()
-			m.guid = f.guidOf(uid, b)
-			m.emailID = emailIDOf(m.guid)
+			m.emailID = emailIDOf(f.guidOf(uid, b))
 			if m.size < 0 {
 				m.size = st.Size()
 			}
@@ -283,7 +282,7 @@ func (f *folder) reconcile() error {
 		return err
 	}
 	for _, m := range f.msgs {
-		m.saved = savedTime(f.jr.entries[m.uid].saved)
+		m.saved = f.jr.entries[m.uid].saved
 	}
 	return nil
 }
