@@ -82,6 +82,11 @@
 // do not share modseqs. Changes by other programs are found by polling
 // the file's identity (inode, size, times) and rescanning it whole.
 //
+// The file keeps no save dates nor object ids, so a Store reports neither
+// (store.MessageInfo.SaveDate is zero, EmailID and Status.MailboxID are
+// empty) and does not implement store.ObjectIDStore: an IMAP server
+// answers SAVEDATE NIL and does not offer OBJECTID.
+//
 // Dovecot serves lines as stored: it does not undo mboxrd quoting, so a
 // body line mailstack appended as ">From " shows with its '>' there. It
 // writes unquoted bodies with Content-Length; read its files with
