@@ -24,8 +24,8 @@
 // SEARCH BODY and TEXT match the decoded text of a message's text parts
 // (transfer encodings undone, charsets converted to UTF-8), streaming one
 // part at a time, and header keys match RFC 2047 decoded values; strings
-// are compared with Unicode simple case folding (Dovecot also decomposes
-// characters, so that its "cafe" finds "café"; this package does not).
+// are compared decomposed (NFKD, rune by rune) and with Unicode simple case
+// folding, so that "cafe" finds "café" as in Dovecot.
 //
 // SORT and THREAD (RFC 5256, with ESORT and SORT=DISPLAY) take SEARCH's
 // keys and order what they find as Dovecot does: strings in the

@@ -112,6 +112,7 @@ func FuzzTextMatcher(f *testing.F) {
 	f.Add("\u212aelvin", "kel", uint16(1), uint16(2))
 	f.Add("a\xe2\x82b\xffc", "\xe2\x82b", uint16(2), uint16(3))
 	f.Add("xxxx", "", uint16(0), uint16(0))
+	f.Add("caf\u00e9 \ufdfa \ufb01x", "cafe\u0301", uint16(4), uint16(5))
 	f.Fuzz(func(t *testing.T, hay, needle string, i, j uint16) {
 		a := min(int(i), len(hay))
 		b := min(max(int(j), a), len(hay))
@@ -126,7 +127,7 @@ func FuzzTextMatcher(f *testing.F) {
 		if m.found != want {
 			t.Fatalf("found %v, want %v (splits %d %d)", m.found, want, a, b)
 		}
-		if len(m.win) > len(n)+4*len(hay) {
+		if len(m.win) > len(n)+len(foldString(hay))+4 {
 			t.Fatalf("window of %d bytes", len(m.win))
 		}
 	})

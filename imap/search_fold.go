@@ -4,14 +4,20 @@ import (
 	"bytes"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // SEARCH compares strings case-insensitively (RFC 9051 §6.4.4: a message
 // matches if the string is a substring of the field, "case-insensitive").
-// As Dovecot does, the comparison is Unicode-aware: both sides are brought
-// to one case with Unicode simple case folding, so "GRÜSSE" does not find
-// "grüße" (ß has no single-rune upper case) but "ÉTÉ" finds "été" and "K"
-// finds KELVIN SIGN.
+// As Dovecot does, the comparison is Unicode-aware: both sides are
+// decomposed rune by rune (NFKD, as RFC 5051's i;unicode-casemap does) and
+// brought to one case with Unicode simple case folding. So "cafe" finds
+// "café" whether é is one rune or e and a combining accent, "ÉTÉ" finds
+// "été", "K" finds KELVIN SIGN and "fi" finds the ﬁ ligature, but "GRÜSSE"
+// does not find "grüße" (ß has no single-rune upper case). Decomposing
+// each rune alone, without canonical reordering across runes (Dovecot
+// does the same), keeps the streaming matcher context-free.
 
 // foldRune returns the canonical member of r's simple case-folding orbit
 // (unicode.SimpleFold): its smallest rune. Two runes are equal under simple
@@ -50,10 +56,22 @@ func appendFold(dst, src []byte, final bool) ([]byte, []byte) {
 			return dst, src[i:]
 		}
 		r, n := utf8.DecodeRune(src[i:])
-		dst = utf8.AppendRune(dst, foldRune(r))
+		dst = appendFoldRune(dst, r, src[i:i+n])
 		i += n
 	}
 	return dst, nil
+}
+
+// appendFoldRune appends r, encoded as enc, decomposed (NFKD) and folded.
+func appendFoldRune(dst []byte, r rune, enc []byte) []byte {
+	d := norm.NFKD.Properties(enc).Decomposition()
+	if r == utf8.RuneError || d == nil {
+		return utf8.AppendRune(dst, foldRune(r))
+	}
+	for _, dr := range string(d) {
+		dst = utf8.AppendRune(dst, foldRune(dr))
+	}
+	return dst
 }
 
 // foldString returns s folded, for needles and header values.

@@ -60,7 +60,7 @@ func TestTextMatcherSplits(t *testing.T) {
 				if !m.found {
 					t.Fatalf("%q not found with writes split at %d, %d", needle, i, j)
 				}
-				if len(m.win) > len(hay) {
+				if len(m.win) > len(foldString(hay)) {
 					t.Fatalf("window grew to %d", len(m.win))
 				}
 			}
@@ -181,5 +181,26 @@ func TestSearchAcrossChunks(t *testing.T) {
 	}
 	if lines := cl.ok("SEARCH BODY needlewordy"); len(lines) != 1 || lines[0] != "* SEARCH 1 2 3 4" {
 		t.Fatalf("got %q", lines)
+	}
+}
+
+// SEARCH decomposes as Dovecot does: a base letter finds its accented
+// forms, precomposed or not, and compatibility forms their plain spelling.
+func TestFoldDecomposes(t *testing.T) {
+	for _, x := range []struct {
+		hay, needle string
+		want        bool
+	}{
+		{"caf\u00e9", "cafe", true},
+		{"cafe\u0301", "CAFÉ", true},
+		{"caf\u00e9", "café", true},
+		{"\ufb01le", "FILE", true},
+		{"\u212aelvin", "kelvin", true},
+		{"grüße", "GRÜSSE", false},
+		{"cafe", "café", false},
+	} {
+		if got := containsFolded(x.hay, foldString(x.needle)); got != x.want {
+			t.Errorf("%q in %q: %v, want %v", x.needle, x.hay, got, x.want)
+		}
 	}
 }
