@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	goimap "github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 )
 
 // TestGoIMAPCondstore drives CONDSTORE (RFC 7162 §3.1) with go-imap v2's
@@ -18,14 +17,7 @@ func TestGoIMAPCondstore(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		ts.deliver(t, "u", "INBOX", msg1)
 	}
-	c, err := imapclient.DialInsecure(ts.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login("u", "pass").Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := goimapLogin(t, ts.addr)
 	if caps := c.Caps(); !caps.Has(goimap.CapCondStore) || !caps.Has(goimap.CapQResync) {
 		t.Fatalf("CONDSTORE/QRESYNC not advertised: %v", caps)
 	}

@@ -35,6 +35,21 @@ func TestGoIMAPClient(t *testing.T) {
 	goimapMessages(t, ts, c, exists)
 }
 
+// goimapLogin connects go-imap v2's client to addr and logs in as the
+// test user; the connection is closed when the test ends.
+func goimapLogin(t *testing.T, addr string) *imapclient.Client {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Login("u", "pass").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func checkCaps(t *testing.T, c *imapclient.Client) {
 	caps := c.Caps()
 	for _, want := range []goimap.Cap{goimap.CapIMAP4rev2, goimap.CapIdle, goimap.CapUIDPlus, goimap.CapMove,

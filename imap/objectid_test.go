@@ -9,7 +9,6 @@ import (
 	"time"
 
 	goimap "github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailstack/mailstack/store"
 )
@@ -283,14 +282,7 @@ func TestWithoutObjectIDs(t *testing.T) {
 // response codes of CREATE, SELECT and EXAMINE.
 func TestGoIMAPObjectID(t *testing.T) {
 	ts := newTestServer(t, nil)
-	c, err := imapclient.DialInsecure(ts.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login("u", "pass").Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := goimapLogin(t, ts.addr)
 	for _, want := range []goimap.Cap{goimap.CapObjectID, goimap.CapSaveDate} {
 		if !c.Caps().Has(want) {
 			t.Errorf("capability %s missing", want)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	goimap "github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailstack/mailstack/internal/testpeer"
 	"github.com/mailstack/mailstack/store"
@@ -107,14 +106,7 @@ func TestQuotaUnlimitedAndUnsupported(t *testing.T) {
 // go-imap v2's client reads our QUOTA and QUOTAROOT responses.
 func TestQuotaGoIMAP(t *testing.T) {
 	ts := newQuotaServer(t, 1<<20, 100)
-	c, err := imapclient.DialInsecure(ts.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login("u", "pass").Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := goimapLogin(t, ts.addr)
 	if !c.Caps().Has(goimap.CapQuota) || len(c.Caps().QuotaResourceTypes()) != 2 {
 		t.Fatalf("caps %v", c.Caps())
 	}

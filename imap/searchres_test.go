@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	goimap "github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailstack/mailstack/internal/testpeer"
 )
@@ -210,14 +209,7 @@ func TestSearchResGoIMAP(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		ts.deliver(t, "u", "INBOX", msgN(i))
 	}
-	c, err := imapclient.DialInsecure(ts.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login("u", "pass").Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := goimapLogin(t, ts.addr)
 	if !c.Caps().Has(goimap.CapSearchRes) || !c.Caps().Has(goimap.CapMultiAppend) {
 		t.Fatalf("caps %v", c.Caps())
 	}

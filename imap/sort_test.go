@@ -259,14 +259,7 @@ func TestSortThreadProtocol(t *testing.T) {
 // TestGoIMAPSortThread drives SORT and THREAD with go-imap v2's client.
 func TestGoIMAPSortThread(t *testing.T) {
 	ts, _ := sortTestServer(t, false)
-	c, err := imapclient.DialInsecure(ts.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login("u", "pass").Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := goimapLogin(t, ts.addr)
 	for _, want := range []goimap.Cap{"SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES"} {
 		if !c.Caps().Has(want) {
 			t.Errorf("capability %s missing", want)
