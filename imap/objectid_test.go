@@ -304,3 +304,43 @@ func TestGoIMAPObjectID(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// noMailboxIDStore promises object ids but has none for its mailboxes, as
+// a read-only Maildir without a GUID in its dovecot-uidlist.
+type noMailboxIDStore struct{ store.Store }
+
+func (noMailboxIDStore) ObjectIDs() bool { return true }
+
+func (s noMailboxIDStore) OpenMailbox(ctx context.Context, name string) (store.Mailbox, error) {
+	mb, err := s.Store.OpenMailbox(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return noMailboxIDMailbox{mb}, nil
+}
+
+type noMailboxIDMailbox struct{ store.Mailbox }
+
+func (m noMailboxIDMailbox) Status(ctx context.Context) (store.Status, error) {
+	st, err := m.Mailbox.Status(ctx)
+	st.MailboxID = ""
+	return st, err
+}
+
+// STATUS leaves MAILBOXID out rather than send NIL, which RFC 8474 §8's
+// grammar does not allow, when the store has no id for the mailbox.
+func TestStatusWithoutMailboxID(t *testing.T) {
+	ts := newTestServer(t, nil)
+	inner := ts.backend
+	ts.srv.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) {
+		st, err := inner.Open(ctx, user)
+		return noMailboxIDStore{st}, err
+	})
+	cl := login(t, ts.addr, "u")
+	if l := cl.ok("STATUS INBOX (MESSAGES MAILBOXID UIDNEXT)"); !hasLine(l, `* STATUS "INBOX" (MESSAGES 0 UIDNEXT 1)`) {
+		t.Errorf("STATUS: %q", l)
+	}
+	if l := cl.ok("STATUS INBOX (MAILBOXID)"); !hasLine(l, `* STATUS "INBOX" ()`) {
+		t.Errorf("STATUS: %q", l)
+	}
+}

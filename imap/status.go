@@ -71,10 +71,18 @@ func (c *conn) mailboxStatus(name string, items []string) (mailboxStatus, error)
 
 func (c *conn) writeStatus(name string, st mailboxStatus, items []string) {
 	c.enc.Raw("* STATUS ").Mailbox(name).Raw(" (")
-	for i, it := range items {
-		if i > 0 {
+	first := true
+	for _, it := range items {
+		if it == "MAILBOXID" && !store.IsObjectID(st.MailboxID) {
+			// RFC 8474 §8 allows no NIL here: a mailbox the store
+			// could not give an id (a read-only Maildir without
+			// one) leaves the item out.
+			continue
+		}
+		if !first {
 			c.enc.SP()
 		}
+		first = false
 		c.enc.Raw(it).SP()
 		switch it {
 		case "MESSAGES":
