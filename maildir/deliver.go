@@ -266,6 +266,13 @@ func syncDir(dir string) error {
 // A folder that does not exist is not created: the error wraps
 // store.ErrNoSuchMailbox. opts may be nil; its Hostname defaults to
 // Config.Hostname and its MaxSize to Config.MaxMessageSize.
+//
+// With Config.QuotaMessages or QuotaStorage set, a delivery to a store
+// already at its message limit, or at or over its storage limit, fails
+// with store.ErrOverQuota before anything is written (a delivery agent
+// answers 552 5.2.2, RFC 3463 §3.3). The size of the message is not known
+// until it has been read, so the one that crosses the storage limit is
+// kept, as Dovecot's quota_grace lets a delivery overshoot.
 func (s *Store) Deliver(ctx context.Context, mailbox string, r io.Reader, opts *DeliverOptions) (string, error) {
 	dir, name, err := s.dirOf(mailbox)
 	if err != nil {
@@ -273,6 +280,10 @@ func (s *Store) Deliver(ctx context.Context, mailbox string, r io.Reader, opts *
 	}
 	if !s.exists(dir) {
 		return "", fmt.Errorf("%w: %q", store.ErrNoSuchMailbox, name)
+	}
+	// One byte: a store at its storage limit takes nothing more.
+	if err := s.checkQuota(ctx, 1, 1); err != nil {
+		return "", err
 	}
 	var o DeliverOptions
 	if opts != nil {

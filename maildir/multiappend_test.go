@@ -86,3 +86,44 @@ func TestAppendFailureLeavesNoTmp(t *testing.T) {
 		}
 	}
 }
+
+// Deliver refuses a store at its message limit, or at its storage limit,
+// before writing; the delivery that crosses the storage limit is kept.
+func TestDeliverQuota(t *testing.T) {
+	msg := "Subject: x\r\n\r\n" + strings.Repeat("y", 100) + "\r\n"
+	for _, x := range []struct {
+		name     string
+		storage  int64
+		messages int
+		ok       int // deliveries that succeed before the refusal
+	}{
+		{"messages", 0, 2, 2},
+		{"storage", 150, 0, 2}, // the second crosses 150 bytes and is kept
+	} {
+		t.Run(x.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := Open(dir, &Config{PollInterval: 20e6, QuotaStorage: x.storage, QuotaMessages: x.messages})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			for i := 0; i < x.ok; i++ {
+				if _, err := s.Deliver(ctxb, "INBOX", strings.NewReader(msg), nil); err != nil {
+					t.Fatalf("delivery %d: %v", i+1, err)
+				}
+			}
+			if _, err := s.Deliver(ctxb, "INBOX", strings.NewReader(msg), nil); !errors.Is(err, store.ErrOverQuota) {
+				t.Fatalf("delivery over quota: %v", err)
+			}
+			// The usage scan may have moved earlier deliveries to cur/.
+			n := 0
+			for _, sub := range []string{"new", "cur", "tmp"} {
+				ents, _ := os.ReadDir(filepath.Join(dir, sub))
+				n += len(ents)
+			}
+			if n != x.ok {
+				t.Errorf("%d message files, want %d", n, x.ok)
+			}
+		})
+	}
+}

@@ -41,6 +41,8 @@ type Config struct {
 	DNS DNS `toml:"dns"`
 	// Relay configures outbound delivery.
 	Relay Relay `toml:"relay"`
+	// Mailbox holds limits on each user's Maildir.
+	Mailbox Mailbox `toml:"mailbox"`
 	// Aliases maps an address of a local domain to the users who get its
 	// mail (and may send as it).
 	Aliases map[string][]string `toml:"aliases"`
@@ -81,6 +83,19 @@ type Relay struct {
 	Smarthost string `toml:"smarthost"`
 	// MXPort is the port of MX hosts. Default 25.
 	MXPort int `toml:"mx_port"`
+}
+
+// Mailbox limits each user's Maildir (all folders together). They are
+// reported by IMAP QUOTA (RFC 9208), refuse APPEND and COPY beyond them
+// with [OVERQUOTA], and make LMTP refuse mail for a full mailbox with
+// 552 5.2.2. They apply to mailboxes opened after a start or reload.
+type Mailbox struct {
+	// QuotaStorage is the most bytes of messages a user keeps. Default
+	// 0: no limit.
+	QuotaStorage int64 `toml:"quota_storage"`
+	// QuotaMessages is the most messages a user keeps. Default 0: no
+	// limit.
+	QuotaMessages int `toml:"quota_messages"`
 }
 
 // services lists the listeners in the order they are started and printed,
@@ -235,6 +250,12 @@ func (c *Config) check() []error {
 	}
 	if c.Relay.MXPort < 1 || c.Relay.MXPort > 65535 {
 		errs = append(errs, c.errAt("relay.mx_port", "%d is not a TCP port", c.Relay.MXPort))
+	}
+	if c.Mailbox.QuotaStorage < 0 {
+		errs = append(errs, c.errAt("mailbox.quota_storage", "%d is negative", c.Mailbox.QuotaStorage))
+	}
+	if c.Mailbox.QuotaMessages < 0 {
+		errs = append(errs, c.errAt("mailbox.quota_messages", "%d is negative", c.Mailbox.QuotaMessages))
 	}
 	if strings.ContainsAny(c.UsersFile, "\x00") {
 		errs = append(errs, c.errAt("users_file", "bad file name"))

@@ -47,6 +47,7 @@ func TestConfigErrors(t *testing.T) {
 		{"type", base + "[relay]\nmx_port = \"x\"\n", []string{"cfg.toml:4: relay.mx_port: incompatible types"}},
 		{"type of an array", "data_dir = \"/d\"\ndomains = \"a.test\"\n", []string{"cfg.toml:2: domains: incompatible types"}},
 		{"port range", base + "[relay]\nmx_port = 0\n", []string{"cfg.toml:4: relay.mx_port: 0 is not a TCP port"}},
+		{"negative quota", base + "[mailbox]\nquota_storage = -1\n", []string{"cfg.toml:4: mailbox.quota_storage: -1 is negative"}},
 		{"no domains", "data_dir = \"/d\"\n", []string{"domains: at least one local domain"}},
 		{"bad domain", "data_dir = \"/d\"\ndomains = [\"a..test\"]\n", []string{"cfg.toml:2: domains: \"a..test\" is not a domain name"}},
 		{"twice the same domain", "data_dir = \"/d\"\ndomains = [\"a.test\", \"A.test\"]\n", []string{"cfg.toml:2: domains: \"A.test\" is listed twice"}},

@@ -19,6 +19,11 @@ import (
 // 3463 X.2.3: message length exceeds administrative limit).
 var replyTooBigForMailbox = envelope.NewReply(552, envelope.EnhancedCode{Class: 5, Subject: 2, Detail: 3}, "Message too big for the mailbox")
 
+// replyMailboxFull refuses mail for a user over quota (RFC 3463 §3.3
+// X.2.2), as Dovecot's LMTP does by default: permanent, so the sender
+// hears of it at once.
+var replyMailboxFull = envelope.NewReply(552, envelope.EnhancedCode{Class: 5, Subject: 2, Detail: 2}, "Mailbox full")
+
 // lmtpBackend is the delivery agent: it stores what the LMTP listener
 // receives (from the queue, or from an MTA such as Postfix) in the users'
 // Maildirs.
@@ -121,6 +126,9 @@ func (ls *lmtpSession) deliver(ctx context.Context, user, folder string, rcptAdd
 		ls.s.log.Error("delivery failed", "conn", ls.conn.ID, "user", user, "folder", folderName(folder), "err", err)
 		if errors.Is(err, store.ErrTooBig) {
 			return replyTooBigForMailbox
+		}
+		if errors.Is(err, store.ErrOverQuota) {
+			return replyMailboxFull
 		}
 		return err
 	}

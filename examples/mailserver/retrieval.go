@@ -49,7 +49,11 @@ func (s *server) openStore(ctx context.Context, login string) (store.Store, erro
 // unless a test sets it) is for changes made by other programs, such as
 // an MDA or Dovecot sharing the Maildirs.
 func (s *server) openMaildir(user string) (*maildir.Store, error) {
-	return maildir.Open(s.maildirPath(user, ""), &maildir.Config{PollInterval: s.pollInterval})
+	return maildir.Open(s.maildirPath(user, ""), &maildir.Config{
+		PollInterval:  s.pollInterval,
+		QuotaStorage:  s.cfg.Mailbox.QuotaStorage,
+		QuotaMessages: s.cfg.Mailbox.QuotaMessages,
+	})
 }
 
 // newPOP3 serves each user's INBOX over POP3; passwords only under TLS
