@@ -27,6 +27,9 @@ func cmdStatus(c *conn, cmd *command) error {
 		}) || !c.endArgs() {
 		return nil
 	}
+	if containsFold(items, "HIGHESTMODSEQ") {
+		c.enableCondstore() // RFC 7162 §3.1: an enabling command
+	}
 	st, err := c.mailboxStatus(name, items)
 	if err != nil {
 		return err
