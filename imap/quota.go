@@ -96,21 +96,25 @@ func cmdGetQuotaRoot(c *conn, cmd *command) error {
 }
 
 // writeQuota writes a QUOTA response (RFC 9208 §5.1) with the resources
-// of r that have a limit.
+// of r that have a limit; none when no resource has one, since
+// quota-list holds at least one (RFC 9208 §9), as Dovecot does.
 func (c *conn) writeQuota(r *store.QuotaRoot) {
-	c.enc.Raw("* QUOTA ").AString(r.Name).Raw(" (")
 	first := true
 	for _, res := range r.Resources {
 		if res.Limit <= 0 || !isAtom(res.Name) {
 			continue
 		}
-		if !first {
+		if first {
+			c.enc.Raw("* QUOTA ").AString(r.Name).Raw(" (")
+		} else {
 			c.enc.SP()
 		}
 		first = false
 		c.enc.Raw(strings.ToUpper(res.Name)).SP().Number(uint64(max(res.Usage, 0))).SP().Number(uint64(res.Limit))
 	}
-	c.enc.Raw(")\r\n")
+	if !first {
+		c.enc.Raw(")\r\n")
+	}
 }
 
 // isAtom reports whether a store's resource name can be sent as an atom.

@@ -21,3 +21,15 @@ func TestStatusHighestModSeqEnablesCondstore(t *testing.T) {
 	lines = cl.ok(`STORE 1 +FLAGS (\Flagged)`)
 	expectLines(t, "STORE", lines, "* 1 FETCH (MODSEQ ("+ms(highest(t, ts))+`) FLAGS (\Flagged \Recent))`)
 }
+
+// A QUOTA response lists at least one resource (RFC 9208 §9 quota-list =
+// "(" quota-resource *(SP quota-resource) ")"): a root without limits is
+// named in QUOTAROOT but gets no QUOTA response, as in Dovecot.
+func TestQuotaNoEmptyList(t *testing.T) {
+	ts := newQuotaServer(t, 0, 0)
+	cl := login(t, ts.addr, "u")
+	lines := cl.ok("GETQUOTAROOT INBOX")
+	expectLines(t, "GETQUOTAROOT", lines, `* QUOTAROOT "INBOX" ""`)
+	noLine(t, "GETQUOTAROOT", lines, "* QUOTA ")
+	noLine(t, "GETQUOTA", cl.ok(`GETQUOTA ""`), "* QUOTA ")
+}
