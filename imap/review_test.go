@@ -1,6 +1,8 @@
 package imap
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -32,4 +34,39 @@ func TestQuotaNoEmptyList(t *testing.T) {
 	expectLines(t, "GETQUOTAROOT", lines, `* QUOTAROOT "INBOX" ""`)
 	noLine(t, "GETQUOTAROOT", lines, "* QUOTA ")
 	noLine(t, "GETQUOTA", cl.ok(`GETQUOTA ""`), "* QUOTA ")
+}
+
+// THREAD=REFERENCES on hostile References fields (RFC 5256 §2.2 step 1:
+// every msg-id is linked to the next, each link checked for a loop): 16
+// messages of 20,000 ids each (as much as a 256 KiB header holds) make one
+// chain 320,000 deep, and the last names the chain's ends 5,000 times
+// over, asking each time for a link that would close a loop. Each link
+// walked the chain up from its parent: quadratic, past the client's 30 s
+// deadline here (0.2 s now; Dovecot takes milliseconds). Messages outside
+// the chain are threaded as usual.
+func TestThreadHostileReferences(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.deliver(t, "u", "INBOX", "From: a@b\r\nSubject: x\r\nMessage-ID: <top@x>\r\n\r\nbody\r\n")
+	const msgs, per = 16, 20000
+	id := 0
+	for k := 0; k < msgs; k++ {
+		var b strings.Builder
+		if k > 0 {
+			fmt.Fprintf(&b, " <%d@x>", id-1) // the previous message's last
+		}
+		for ; b.Len() < per*9; id++ {
+			fmt.Fprintf(&b, " <%d@x>", id)
+		}
+		if k == msgs-1 {
+			for i := 0; i < 5000; i++ {
+				fmt.Fprintf(&b, " <0@x> <%d@x>", id-1)
+			}
+		}
+		ts.deliver(t, "u", "INBOX", fmt.Sprintf("From: a@b\r\nSubject: c%d\r\nMessage-ID: <c%d@x>\r\nReferences:%s\r\n\r\nbody\r\n", k, k, b.String()))
+	}
+	ts.deliver(t, "u", "INBOX", "From: a@b\r\nSubject: Re: x\r\nMessage-ID: <re@x>\r\nReferences: <top@x>\r\n\r\nbody\r\n")
+	cl := login(t, ts.addr, "u")
+	cl.ok("SELECT INBOX")
+	lines := cl.ok("THREAD REFERENCES UTF-8 ALL")
+	expectLines(t, "THREAD", lines, "* THREAD (1 18)((2)(3)(4)(5)(6)(7)(8)(9)(10)(11)(12)(13)(14)(15)(16)(17))")
 }

@@ -27,7 +27,21 @@ type refNode struct {
 	msg    *sortMsg // nil: a dummy, an ID only referenced
 	parent *refNode
 	kids   []*refNode // after step 3: the non-dummy children
+	// hadKid is set once the node was made a parent: one that never
+	// was cannot be an ancestor, so linking it needs no loop check.
+	hadKid bool
+	// up is, for a dummy in step 3, its nearest ancestor that holds a
+	// message, or its root.
+	up *refNode
 }
+
+// maxRefWalk bounds the ancestors one loop check of step 1 visits: a link
+// whose check would go further is not made, as if it made a loop. Only a
+// thread root that already has children, linked below a message that many
+// levels deep, is affected; without the bound a References field that
+// names a long chain's ends over and over (a hostile message) costs a
+// walk along the whole chain each time.
+const maxRefWalk = 1000
 
 // refRoot is a thread root during steps 3 to 5.
 type refRoot struct {
@@ -131,15 +145,20 @@ func linkReferences(msgs []sortMsg) []*refNode {
 // from parent, which a long chain makes long, is taken only when a link
 // may be made: at most once per container, loops aside.
 func linkRef(parent, child *refNode) {
-	if child.parent != nil {
+	if child.parent != nil || child == parent {
 		return
 	}
-	for n := parent; n != nil; n = n.parent {
-		if n == child {
-			return
+	if child.hadKid {
+		steps := 0
+		for n := parent; n != nil; n = n.parent {
+			if n == child || steps == maxRefWalk {
+				return
+			}
+			steps++
 		}
 	}
 	child.parent = parent
+	parent.hadKid = true
 }
 
 // refRoots is steps 2 and 3: the containers without parent are the roots;
@@ -155,13 +174,30 @@ func refRoots(all []*refNode) []*refRoot {
 		if n.msg == nil {
 			continue
 		}
-		p := n.parent
-		for p.msg == nil && p.parent != nil {
-			p = p.parent
-		}
+		p := nearestHolder(n.parent)
 		p.kids = append(p.kids, n)
 	}
 	return roots
+}
+
+// nearestHolder returns n if it holds a message or is a root, else its
+// nearest ancestor that does or is; the answer is remembered for every
+// dummy on the way, so that many messages below one long chain of
+// dummies walk it once.
+func nearestHolder(n *refNode) *refNode {
+	var path []*refNode
+	p := n
+	for p.msg == nil && p.parent != nil && p.up == nil {
+		path = append(path, p)
+		p = p.parent
+	}
+	if p.up != nil {
+		p = p.up
+	}
+	for _, d := range path {
+		d.up = p
+	}
+	return p
 }
 
 // sortKids orders children by sent date, ties by UID.
