@@ -80,10 +80,7 @@ func FuzzCompressStream(f *testing.F) {
 		if err := <-outErr; errors.As(err, &ce) {
 			t.Fatalf("server output is not valid DEFLATE: %v", err)
 		}
-		srv.mu.Lock()
-		n := len(srv.conns)
-		srv.mu.Unlock()
-		if n != 0 {
+		if srv.group.Len() != 0 {
 			t.Fatal("connection still tracked after it ended")
 		}
 	})

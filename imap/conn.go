@@ -71,7 +71,7 @@ type conn struct {
 func (s *Server) newConn(nc net.Conn) *conn {
 	c := &conn{srv: s, nc: nc}
 	c.ctx, c.stop = context.WithCancel(context.Background())
-	c.log = s.logger().With("conn", s.nextID.Add(1), "remote", nc.RemoteAddr().String())
+	c.log = s.logger().With("conn", s.group.NextID(), "remote", nc.RemoteAddr().String())
 	_, c.isTLS = nc.(*tls.Conn)
 	c.setupIO(nc)
 	return c
@@ -110,7 +110,7 @@ func (c *conn) continueLiteral() error {
 }
 
 func (c *conn) serve() {
-	defer c.srv.untrack(c)
+	defer c.srv.group.Remove(c)
 	defer c.close()
 	c.log.Debug("connected")
 	c.setWriteDeadline()
@@ -169,7 +169,7 @@ func (c *conn) bye(text string) {
 // readCommand reads and runs one command; false ends the connection.
 func (c *conn) readCommand() bool {
 	c.nc.SetReadDeadline(time.Now().Add(c.timeout()))
-	if c.srv.shutdown.Load() {
+	if c.srv.group.Closing() {
 		c.bye("Server shutting down")
 		return false
 	}
@@ -221,7 +221,7 @@ func (c *conn) decodeFailed(tag string) bool {
 	default: // I/O error or timeout
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			if c.srv.shutdown.Load() {
+			if c.srv.group.Closing() {
 				c.bye("Server shutting down")
 			} else {
 				c.bye("Autologout; idle for too long")

@@ -95,10 +95,7 @@ func FuzzCommandStream(f *testing.F) {
 			}
 		}
 		cli.Close()
-		srv.mu.Lock()
-		n := len(srv.conns)
-		srv.mu.Unlock()
-		if n != 0 {
+		if srv.group.Len() != 0 {
 			t.Fatal("connection still tracked after it ended")
 		}
 	})

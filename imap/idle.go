@@ -60,7 +60,7 @@ func cmdIdle(c *conn, cmd *command) error {
 func (c *conn) idleDone(cmd *command, line string, err error) error {
 	c.dec.Reset() // the decoder error, if any, is handled here
 	if err != nil {
-		if c.srv.shutdown.Load() {
+		if c.srv.group.Closing() {
 			c.bye("Server shutting down")
 		} else {
 			c.bye("Autologout; idle for too long")

@@ -55,7 +55,7 @@ func (c *conn) authFailed(err error) error {
 		select {
 		case <-time.After(d):
 		case <-c.ctx.Done():
-		case <-c.srv.done:
+		case <-c.srv.group.Done():
 		}
 	}
 	c.log.Info("authentication failed", "err", err)

@@ -8,9 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/mailstack/mailstack/internal/serve"
 	"github.com/mailstack/mailstack/store"
 )
 
@@ -114,13 +114,8 @@ type Server struct {
 	// lines) with passwords and SASL data redacted. Default nil.
 	Trace io.Writer
 
-	mu        sync.Mutex
-	listeners map[net.Listener]struct{}
-	conns     map[*conn]struct{}
-	shutdown  atomic.Bool
-	done      chan struct{} // closed by Shutdown
-	wg        sync.WaitGroup
-	nextID    atomic.Uint64
+	mu        sync.Mutex // guards meta's creation
+	group     serve.Group[*conn]
 	recent    recentTracker
 	notifyHub notifyHub
 	meta      *metaCache
@@ -160,10 +155,7 @@ func (s *Server) logger() *slog.Logger {
 func (s *Server) init() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.done == nil {
-		s.done = make(chan struct{})
-		s.listeners = map[net.Listener]struct{}{}
-		s.conns = map[*conn]struct{}{}
+	if s.meta == nil {
 		size := s.CacheSize
 		if size == 0 {
 			size = 32 << 20
@@ -200,61 +192,25 @@ func (s *Server) ListenAndServeTLS(addr string) error {
 // returns ErrServerClosed after Shutdown or Close.
 func (s *Server) Serve(l net.Listener) error {
 	s.init()
-	s.mu.Lock()
-	if s.shutdown.Load() {
-		s.mu.Unlock()
-		l.Close()
-		return ErrServerClosed
-	}
-	s.listeners[l] = struct{}{}
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.listeners, l)
-		s.mu.Unlock()
-		l.Close()
-	}()
-	var delay time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.shutdown.Load() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			return err
-		}
-		delay = 0
+	err := s.group.Serve(l, serve.RetryTimeouts, func(nc net.Conn) {
 		c := s.newConn(nc)
 		if !s.track(c) {
-			nc.Close()
-			return ErrServerClosed
+			nc.Close() // Shutdown has closed l: Serve returns next
+			return
 		}
 		go c.serve()
+	})
+	if err == serve.ErrClosed {
+		return ErrServerClosed
 	}
+	return err
 }
 
+// track registers c until its session ends; false after Shutdown or
+// Close. IMAP sets no connection limit.
 func (s *Server) track(c *conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shutdown.Load() {
-		return false
-	}
-	s.conns[c] = struct{}{}
-	s.wg.Add(1)
-	return true
-}
-
-func (s *Server) untrack(c *conn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-	s.wg.Done()
+	ok, _ := s.group.Add(c, -1)
+	return ok
 }
 
 // Shutdown stops accepting connections, asks every session to end (each
@@ -262,41 +218,17 @@ func (s *Server) untrack(c *conn) {
 // and waits for them until ctx is done, when it closes the rest.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
-	s.mu.Lock()
-	if !s.shutdown.Swap(true) {
-		close(s.done)
-	}
-	for l := range s.listeners {
-		l.Close()
-	}
-	for c := range s.conns {
-		c.nc.SetReadDeadline(time.Now()) // wake a reader blocked between commands
-	}
-	s.mu.Unlock()
-	waited := make(chan struct{})
-	go func() { s.wg.Wait(); close(waited) }()
-	select {
-	case <-waited:
-		return nil
-	case <-ctx.Done():
-		s.Close()
-		return ctx.Err()
-	}
+	return s.group.Shutdown(ctx, wakeReader, s.Close)
 }
+
+// wakeReader ends a read blocked between commands or in IDLE: the
+// session then sees the server closing and says BYE.
+func wakeReader(c *conn) { c.nc.SetReadDeadline(time.Now()) }
 
 // Close closes the listeners and every connection at once, without BYE.
 func (s *Server) Close() error {
 	s.init()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.shutdown.Swap(true) {
-		close(s.done)
-	}
-	for l := range s.listeners {
-		l.Close()
-	}
-	for c := range s.conns {
-		c.nc.Close()
-	}
+	s.group.Stop()
+	s.group.Each(func(c *conn) { c.nc.Close() })
 	return nil
 }

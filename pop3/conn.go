@@ -105,7 +105,7 @@ func (c *conn) serve() {
 			continue
 		}
 		c.dispatch(line)
-		if c.srv.closed.Load() {
+		if c.srv.group.Closing() {
 			c.done = true // Shutdown: leave without UPDATE
 		}
 	}
@@ -120,8 +120,16 @@ func (c *conn) close() {
 		c.md = nil
 	}
 	c.nc.Close()
-	c.srv.removeConn(c)
+	c.srv.group.Remove(c)
 	c.log.Debug("pop3: session ended")
+}
+
+// closeIfIdle closes the session if it is waiting for a command, for
+// Shutdown; a busy one ends after its command.
+func (c *conn) closeIfIdle() {
+	if c.state.CompareAndSwap(connIdle, connClosed) {
+		c.nc.Close()
+	}
 }
 
 // setStream (re)creates the reader and writer over c.nc.

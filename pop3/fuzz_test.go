@@ -109,7 +109,7 @@ func FuzzServerSession(f *testing.F) {
 				}
 			}
 		}
-		if len(srv.locks) != 0 || len(srv.conns) != 0 {
+		if len(srv.locks) != 0 || srv.group.Len() != 0 {
 			t.Fatalf("session left locks %v or conns", srv.locks)
 		}
 	})

@@ -9,9 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/mailstack/mailstack/internal/serve"
 	"github.com/mailstack/mailstack/store"
 )
 
@@ -112,15 +112,12 @@ type Server struct {
 	// message bodies by their size. Writes are serialised. Default nil.
 	Trace io.Writer
 
-	mu        sync.Mutex
-	listeners map[net.Listener]struct{}
-	conns     map[*conn]struct{}
-	locks     map[string]struct{}
-	nextID    uint64
-	closed    atomic.Bool
-	traceMu   sync.Mutex
-	ctx       context.Context // ended by Close; backend calls derive from it
-	cancel    context.CancelFunc
+	group   serve.Group[*conn]
+	mu      sync.Mutex // guards locks, ctx and cancel
+	locks   map[string]struct{}
+	traceMu sync.Mutex
+	ctx     context.Context // ended by Close; backend calls derive from it
+	cancel  context.CancelFunc
 }
 
 // DovecotUIDL formats a unique-id as Dovecot's default pop3_uidl_format
@@ -175,71 +172,32 @@ func (s *Server) ServeTLS(l net.Listener) error {
 func (s *Server) Serve(l net.Listener) error { return s.serve(l, false) }
 
 func (s *Server) serve(l net.Listener, implicitTLS bool) error {
-	defer l.Close()
 	if s.Backend == nil {
+		l.Close()
 		return errors.New("pop3: Server.Backend is nil")
 	}
-	if !s.track(l) {
+	err := s.group.Serve(l, serve.RetryTimeouts, func(nc net.Conn) {
+		if c := s.newConn(nc, implicitTLS); c != nil {
+			go c.serve()
+		}
+	})
+	if err == serve.ErrClosed {
 		return ErrServerClosed
 	}
-	defer s.untrack(l)
-	var delay time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.closed.Load() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// Temporary: back off as net/http does.
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			return fmt.Errorf("pop3: accept: %w", err)
-		}
-		delay = 0
-		c := s.newConn(nc, implicitTLS)
-		if c == nil {
-			continue
-		}
-		go c.serve()
-	}
-}
-
-func (s *Server) track(l net.Listener) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed.Load() {
-		return false
-	}
-	if s.listeners == nil {
-		s.listeners = map[net.Listener]struct{}{}
-	}
-	s.listeners[l] = struct{}{}
-	return true
-}
-
-func (s *Server) untrack(l net.Listener) {
-	s.mu.Lock()
-	delete(s.listeners, l)
-	s.mu.Unlock()
+	return fmt.Errorf("pop3: accept: %w", err)
 }
 
 // newConn registers a connection, or refuses it when the server is full
 // or closed, in which case it returns nil.
 func (s *Server) newConn(nc net.Conn, implicitTLS bool) *conn {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed.Load() {
+	c := &conn{srv: s, nc: nc, implicitTLS: implicitTLS}
+	ok, full := s.group.Add(c, orDefault(s.MaxConnections, DefaultMaxConnections))
+	switch {
+	case !ok:
 		nc.Close()
 		return nil
-	}
-	if s.conns == nil {
-		s.conns = map[*conn]struct{}{}
-	}
-	if len(s.conns) >= orDefault(s.MaxConnections, DefaultMaxConnections) {
+	case full:
+		s.group.Remove(c) // a refused client does not count
 		if implicitTLS {
 			nc.Close() // a plaintext answer would be noise before TLS
 		} else {
@@ -247,9 +205,7 @@ func (s *Server) newConn(nc net.Conn, implicitTLS bool) *conn {
 		}
 		return nil
 	}
-	s.nextID++
-	c := &conn{srv: s, nc: nc, id: s.nextID, implicitTLS: implicitTLS}
-	s.conns[c] = struct{}{}
+	c.id = s.group.NextID()
 	return c
 }
 
@@ -260,72 +216,30 @@ func refuse(nc net.Conn, timeout time.Duration) {
 	nc.Close()
 }
 
-func (s *Server) removeConn(c *conn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-}
-
 // Shutdown stops the server gracefully: it closes the listeners, closes
 // every session waiting for a command (a dropped session deletes nothing,
 // RFC 1939 §6), lets each session finish the command it is running, and
 // waits until all are gone or ctx ends, when it closes the rest and
 // returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.closed.Store(true)
-	s.closeListeners()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if s.closeIdle() == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			s.Close()
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
+	return s.group.Shutdown(ctx, (*conn).closeIfIdle, s.Close)
 }
 
 // Close stops the server at once: listeners and every session are closed,
 // backend calls see their context end, and sessions in progress are not
 // UPDATEd.
 func (s *Server) Close() error {
-	s.closed.Store(true)
-	s.closeListeners()
+	s.group.Stop()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.cancel != nil {
 		s.cancel()
 	}
-	for c := range s.conns {
+	s.mu.Unlock()
+	s.group.Each(func(c *conn) {
 		c.state.Store(connClosed)
 		c.nc.Close()
-	}
+	})
 	return nil
-}
-
-func (s *Server) closeListeners() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for l := range s.listeners {
-		l.Close()
-	}
-}
-
-// closeIdle closes the sessions waiting for a command and returns how many
-// sessions remain.
-func (s *Server) closeIdle() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.conns {
-		if c.state.CompareAndSwap(connIdle, connClosed) {
-			c.nc.Close()
-		}
-	}
-	return len(s.conns)
 }
 
 // lock takes the in-process maildrop lock for key.
@@ -372,7 +286,7 @@ func (s *Server) baseContext() context.Context {
 	defer s.mu.Unlock()
 	if s.ctx == nil {
 		s.ctx, s.cancel = context.WithCancel(context.Background())
-		if s.closed.Load() {
+		if s.group.Closing() {
 			s.cancel()
 		}
 	}

@@ -65,6 +65,7 @@ type conn struct {
 	sess   Session
 	ext    sessionExt
 	lmtp   bool
+	full   bool // over Limits.MaxConnections: answered 421 and closed
 
 	greeted    bool // HELO, EHLO or LHLO accepted
 	rejected   bool // the greeting was 5xx: only QUIT is served
@@ -154,7 +155,7 @@ func (c *conn) serve() {
 // start checks the connection limit, completes an implicit TLS handshake,
 // creates the session and greets the client. It reports whether to go on.
 func (c *conn) start() bool {
-	if c.lim.maxConns >= 0 && c.srv.active.Load() > int64(c.lim.maxConns) {
+	if c.full {
 		c.reply(replyTooManyConns)
 		return false
 	}
@@ -249,7 +250,7 @@ func (c *conn) nextCommand() ([]byte, error) {
 		c.pending, c.pendingErr = nil, nil
 		return line, err
 	}
-	if c.srv.shutting.Load() {
+	if c.srv.group.Closing() {
 		return nil, errShutdown
 	}
 	c.lr.Max = c.lineLimit()
@@ -308,7 +309,7 @@ func (c *conn) readError(err error) {
 		c.fail(replyBareCommand)
 	case errors.Is(err, wire.ErrNUL):
 		c.fail(replyNULCommand)
-	case errors.Is(err, errShutdown) || timeout && c.srv.shutting.Load():
+	case errors.Is(err, errShutdown) || timeout && c.srv.group.Closing():
 		c.reply(replyShuttingDown)
 	case timeout:
 		c.log.Debug("smtp: timeout")
@@ -432,7 +433,7 @@ func (r connReader) Read(p []byte) (int, error) {
 		return 0, c.writeErr
 	}
 	c.mu.Lock()
-	if c.idle && c.srv.shutting.Load() {
+	if c.idle && c.srv.group.Closing() {
 		c.mu.Unlock()
 		return 0, errShutdown
 	}

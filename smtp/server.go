@@ -9,11 +9,11 @@ import (
 	"net"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/mailstack/mailstack/envelope"
 	"github.com/mailstack/mailstack/internal/lmtpmark"
+	"github.com/mailstack/mailstack/internal/serve"
 )
 
 // ErrServerClosed is returned by Serve and the ListenAndServe methods after
@@ -98,12 +98,8 @@ type Server struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 
-	mu        sync.Mutex
-	listeners map[net.Listener]struct{}
-	conns     map[*conn]struct{}
-	active    atomic.Int64
-	shutting  atomic.Bool
-	traceMu   sync.Mutex
+	group   serve.Group[*conn]
+	traceMu sync.Mutex
 }
 
 // init resolves the defaults once.
@@ -129,8 +125,6 @@ func (s *Server) init() {
 			s.log = slog.New(slog.DiscardHandler)
 		}
 		s.ctx, s.cancel = context.WithCancel(context.Background())
-		s.listeners = make(map[net.Listener]struct{})
-		s.conns = make(map[*conn]struct{})
 	})
 }
 
@@ -141,7 +135,7 @@ func (s *Server) ListenAndServe(addr string) error {
 	if addr == "" {
 		addr = ":25"
 	}
-	if s.shutting.Load() {
+	if s.group.Closing() {
 		return ErrServerClosed
 	}
 	l, err := net.Listen("tcp", addr)
@@ -160,7 +154,7 @@ func (s *Server) ListenAndServeTLS(addr string) error {
 	if s.TLSConfig == nil {
 		return ErrNoTLSConfig
 	}
-	if s.shutting.Load() {
+	if s.group.Closing() {
 		return ErrServerClosed
 	}
 	l, err := net.Listen("tcp", addr)
@@ -185,35 +179,21 @@ func (s *Server) ServeTLS(l net.Listener) error {
 // Connections that tls.NewListener wraps are served as implicit TLS.
 func (s *Server) Serve(l net.Listener) error {
 	s.init()
-	if !s.track(l) {
-		l.Close()
+	err := s.group.Serve(l, s.retryAccept, func(nc net.Conn) { go s.ServeConn(nc) })
+	if err == serve.ErrClosed {
 		return ErrServerClosed
 	}
-	defer s.untrack(l)
-	var backoff time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.shutting.Load() {
-				return ErrServerClosed
-			}
-			if !temporary(err) {
-				return err
-			}
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.log.Warn("smtp: accept failed; retrying", "err", err, "delay", backoff)
-			time.Sleep(backoff)
-			continue
-		}
-		backoff = 0
-		go s.ServeConn(nc)
-	}
+	return err
 }
 
-// temporary reports an accept error worth retrying, such as EMFILE.
-func temporary(err error) bool {
-	var ne interface{ Temporary() bool }
-	return errors.As(err, &ne) && ne.Temporary()
+// retryAccept retries, and logs, an accept error worth retrying, such as
+// EMFILE.
+func (s *Server) retryAccept(err error, delay time.Duration) bool {
+	if !serve.Temporary(err) {
+		return false
+	}
+	s.log.Warn("smtp: accept failed; retrying", "err", err, "delay", delay)
+	return true
 }
 
 // ServeConn serves one connection in the calling goroutine and returns
@@ -224,48 +204,15 @@ func temporary(err error) bool {
 func (s *Server) ServeConn(nc net.Conn) error {
 	s.init()
 	c := newConn(s, nc)
-	if !s.addConn(c) {
+	ok, full := s.group.Add(c, s.lim.maxConns)
+	if !ok {
 		nc.Close()
 		return ErrServerClosed
 	}
-	defer s.removeConn(c)
+	defer s.group.Remove(c)
+	c.full = full
 	c.serve()
 	return nil
-}
-
-func (s *Server) track(l net.Listener) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shutting.Load() {
-		return false
-	}
-	s.listeners[l] = struct{}{}
-	return true
-}
-
-func (s *Server) untrack(l net.Listener) {
-	s.mu.Lock()
-	delete(s.listeners, l)
-	s.mu.Unlock()
-	l.Close()
-}
-
-func (s *Server) addConn(c *conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shutting.Load() {
-		return false
-	}
-	s.conns[c] = struct{}{}
-	s.active.Add(1)
-	return true
-}
-
-func (s *Server) removeConn(c *conn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-	s.active.Add(-1)
 }
 
 // Shutdown stops the server gracefully: it closes the listeners, answers
@@ -276,30 +223,7 @@ func (s *Server) removeConn(c *conn) {
 // ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
-	s.shutting.Store(true)
-	s.closeListeners()
-	s.wakeIdle()
-	wait := 5 * time.Millisecond
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	for {
-		s.mu.Lock()
-		n := len(s.conns)
-		s.mu.Unlock()
-		if n == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			s.Close()
-			return ctx.Err()
-		case <-timer.C:
-			// A session may have gone idle since the last pass.
-			s.wakeIdle()
-			wait = min(2*wait, 250*time.Millisecond)
-			timer.Reset(wait)
-		}
-	}
+	return s.group.Shutdown(ctx, (*conn).wakeIfIdle, s.Close)
 }
 
 // Close stops the server at once: it closes the listeners and every
@@ -307,35 +231,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // being received are lost to the server, but never acknowledged.
 func (s *Server) Close() error {
 	s.init()
-	s.shutting.Store(true)
-	err := s.closeListeners()
+	err := s.group.Stop()
 	s.cancel()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.closeNow()
-	}
-	s.mu.Unlock()
+	s.group.Each((*conn).closeNow)
 	return err
-}
-
-func (s *Server) closeListeners() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var err error
-	for l := range s.listeners {
-		if cerr := l.Close(); cerr != nil && err == nil {
-			err = cerr
-		}
-		delete(s.listeners, l)
-	}
-	return err
-}
-
-// wakeIdle interrupts the reads of sessions waiting for a command.
-func (s *Server) wakeIdle() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.conns {
-		c.wakeIfIdle()
-	}
 }
