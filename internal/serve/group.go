@@ -4,7 +4,10 @@
 // the connection limit, connection numbers, and a graceful shutdown that
 // lets sessions drain. A protocol keeps its own words: how it turns away a
 // connection over the limit, how it serves one, and how it tells one to
-// wind down.
+// wind down. Those words are its RFC's: SMTP's 421 may come at any time
+// and closes the session (RFC 5321 §3.8), IMAP says BYE (RFC 9051 §7.1.5),
+// POP3 answers -ERR [SYS/TEMP] (RFC 3206 §4) and, dropped before QUIT,
+// deletes nothing (RFC 1939 §6).
 package serve
 
 import (
@@ -40,7 +43,7 @@ type Retry func(err error, delay time.Duration) bool
 
 // Serve accepts connections on l, giving each to handle, until Stop or an
 // accept error that retry does not retry (a nil retry retries none). It
-// closes l when it returns, with ErrClosed after Stop and otherwise with
+// closes l when it returns, and returns ErrClosed after Stop, otherwise
 // the accept error. handle runs in Serve's goroutine: it must start the
 // session's own goroutine rather than serve the connection itself.
 func (g *Group[C]) Serve(l net.Listener, retry Retry, handle func(net.Conn)) error {
