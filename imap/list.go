@@ -106,7 +106,7 @@ func (c *conn) listReturnOpts(o *listOpts) bool {
 		case "STATUS":
 			return c.dec.ExpectSP() && c.dec.ExpectList(func() bool {
 				var item string
-				if !c.dec.ExpectAtom(&item) {
+				if !c.dec.ExpectAtom(&item) || !c.statusItem(strings.ToUpper(item)) {
 					return false
 				}
 				o.status = append(o.status, strings.ToUpper(item))

@@ -70,3 +70,16 @@ func TestThreadHostileReferences(t *testing.T) {
 	lines := cl.ok("THREAD REFERENCES UTF-8 ALL")
 	expectLines(t, "THREAD", lines, "* THREAD (1 18)((2)(3)(4)(5)(6)(7)(8)(9)(10)(11)(12)(13)(14)(15)(16)(17))")
 }
+
+// LIST RETURN (STATUS (…)) takes STATUS's items (RFC 5819 §2, RFC 9051
+// §9 status-att): an unknown one is BAD, as in STATUS and Dovecot, not a
+// STATUS response with an item and no value.
+func TestListStatusUnknownItem(t *testing.T) {
+	ts := newTestServer(t, nil)
+	cl := login(t, ts.addr, "u")
+	lines, st := cl.do(`LIST "" * RETURN (STATUS (MESSAGES FOO))`)
+	if !strings.HasPrefix(st, "BAD") || len(lines) != 0 {
+		t.Fatalf("LIST-STATUS with FOO: %q %q", lines, st)
+	}
+	expectLines(t, "LIST-STATUS", cl.ok(`LIST "" INBOX RETURN (STATUS (MESSAGES SIZE))`), `* STATUS "INBOX" (MESSAGES 0 SIZE 0)`)
+}

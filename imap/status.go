@@ -19,7 +19,7 @@ func cmdStatus(c *conn, cmd *command) error {
 				return false
 			}
 			a = strings.ToUpper(a)
-			if !containsFold(statusItems, a) || a == "MAILBOXID" && !c.objectIDs() {
+			if !c.statusItem(a) {
 				return false
 			}
 			items = append(items, a)
@@ -36,6 +36,12 @@ func cmdStatus(c *conn, cmd *command) error {
 	}
 	c.writeStatus(name, st, items)
 	return nil
+}
+
+// statusItem reports whether a (upper case) is a status-att the session
+// knows: STATUS's, and LIST RETURN (STATUS)'s (RFC 5819 §2).
+func (c *conn) statusItem(a string) bool {
+	return containsFold(statusItems, a) && (a != "MAILBOXID" || c.objectIDs())
 }
 
 // mailboxStatus is a store.Status with, when items ask for RECENT, the
