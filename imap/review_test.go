@@ -1,7 +1,9 @@
 package imap
 
 import (
+	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -82,4 +84,39 @@ func TestListStatusUnknownItem(t *testing.T) {
 		t.Fatalf("LIST-STATUS with FOO: %q %q", lines, st)
 	}
 	expectLines(t, "LIST-STATUS", cl.ok(`LIST "" INBOX RETURN (STATUS (MESSAGES SIZE))`), `* STATUS "INBOX" (MESSAGES 0 SIZE 0)`)
+}
+
+// A sequence set that names the whole mailbox thousands of times over
+// ("1:*,1:*,…", within the 64 KiB command limit; RFC 9051 §9 allows it)
+// resolves in memory bounded by the mailbox, not by mailbox × ranges:
+// 10,000 ranges over 3,000 messages listed 30 million indexes (240 MB)
+// before sorting them, for one FETCH, STORE, COPY or UID EXPUNGE.
+func TestSeqSetRepeatedRanges(t *testing.T) {
+	ts := newTestServer(t, nil)
+	st := ts.userStore(t, "u")
+	mb, err := st.OpenMailbox(context.Background(), "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3000; i++ {
+		if _, err := mb.Append(context.Background(), strings.NewReader(msg1), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mb.Close()
+	cl := login(t, ts.addr, "u")
+	cl.ok("SELECT INBOX")
+	set := strings.Repeat("1:*,", 10000) + "3000"
+	for _, cmd := range []string{"FETCH " + set + " (UID)", "UID FETCH " + set + " (UID)"} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		lines := cl.ok(cmd)
+		runtime.ReadMemStats(&after)
+		if len(lines) != 3000 {
+			t.Fatalf("%.20s: %d lines", cmd, len(lines))
+		}
+		if d := after.TotalAlloc - before.TotalAlloc; d > 64<<20 {
+			t.Errorf("%.20s allocated %d MB", cmd, d>>20)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
@@ -61,30 +62,48 @@ func (v *view) seq(uid store.UID) uint32 {
 
 // resolve returns the indexes into uids (ascending, no duplicates) that
 // a sequence set names: sequence numbers, or UIDs with byUID (RFC 9051
-// §6.4.9). Numbers outside the view are ignored.
+// §6.4.9). Numbers outside the view are ignored. The ranges are merged
+// before they are listed, so that a set naming the mailbox many times
+// over costs no more than naming it once.
 func (v *view) resolve(set imapwire.SeqSet, byUID bool) []int {
-	var idx []int
 	n := v.uids.Len()
+	top := uint32(n)
+	if byUID {
+		top = uint32(v.maxUID())
+	}
+	bounds := make([][2]uint32, 0, len(set.Ranges))
 	for _, r := range set.Ranges {
+		lo, hi := r.Bounds(top)
+		bounds = append(bounds, [2]uint32{lo, hi})
+	}
+	if len(bounds) > 1 {
+		slices.SortFunc(bounds, func(a, b [2]uint32) int { return cmp.Compare(a[0], b[0]) })
+		merged := bounds[:1]
+		for _, b := range bounds[1:] {
+			if last := &merged[len(merged)-1]; uint64(b[0]) <= uint64(last[1])+1 {
+				last[1] = max(last[1], b[1])
+				continue
+			}
+			merged = append(merged, b)
+		}
+		bounds = merged
+	}
+	var idx []int
+	for _, b := range bounds {
+		lo, hi := b[0], b[1]
 		if byUID {
-			lo, hi := r.Bounds(uint32(v.maxUID()))
 			i, _ := v.uids.Search(store.UID(lo))
 			for ; i < n && v.uids.At(i) <= store.UID(hi); i++ {
 				idx = append(idx, i)
 			}
 			continue
 		}
-		lo, hi := r.Bounds(uint32(n))
 		if lo == 0 {
 			lo = 1
 		}
 		for s := lo; s <= hi && int(s) <= n; s++ {
 			idx = append(idx, int(s-1))
 		}
-	}
-	if len(set.Ranges) > 1 {
-		slices.Sort(idx)
-		idx = slices.Compact(idx)
 	}
 	return idx
 }
