@@ -120,3 +120,19 @@ func TestSeqSetRepeatedRanges(t *testing.T) {
 		}
 	}
 }
+
+// SORT (SUBJECT) and THREAD on Subject fields of 80,000 subj-blobs
+// ("[a][a]…x", RFC 5256 §2.1 steps (3)-(5)): each blob removed by step
+// (4) made step (3) scan all the blobs left, quadratic in their number
+// (over 30 s per message); now linear. The base subject is still "x".
+func TestSortHostileSubjectBlobs(t *testing.T) {
+	ts := newTestServer(t, nil)
+	subj := strings.Repeat("[a]", 80000)
+	ts.deliver(t, "u", "INBOX", "From: a@b\r\nSubject: "+subj+"y\r\n\r\nbody\r\n")
+	ts.deliver(t, "u", "INBOX", "From: a@b\r\nSubject: "+subj+"x\r\n\r\nbody\r\n")
+	ts.deliver(t, "u", "INBOX", "From: a@b\r\nSubject: w\r\n\r\nbody\r\n")
+	cl := login(t, ts.addr, "u")
+	cl.ok("SELECT INBOX")
+	expectLines(t, "SORT", cl.ok("SORT (SUBJECT) UTF-8 ALL"), "* SORT 3 2 1")
+	expectLines(t, "THREAD", cl.ok("THREAD ORDEREDSUBJECT UTF-8 ALL"), "* THREAD (1)(2)(3)")
+}

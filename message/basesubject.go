@@ -23,8 +23,7 @@ func BaseSubject(text string) (base string, replyOrForward bool) {
 			found := false
 			if rest, ok := trimLeader(s, &replyOrForward); ok { // step (3)
 				s, found = rest, true
-			}
-			if rest, ok := trimBlob(s); ok && rest != "" { // step (4)
+			} else if rest, ok := trimBlobs(s); ok { // step (4)
 				s, found = rest, true
 			}
 			if !found {
@@ -112,6 +111,23 @@ func trimLeader(s string, fwd *bool) (string, bool) {
 	}
 	*fwd = true
 	return r[1:], true
+}
+
+// trimBlobs is step (4) repeated while step (3) cannot match: once a
+// subj-leader was not found after a run of blobs, it is not found after
+// what remains of that run either, so the blobs go in one pass (one at a
+// time, each followed by a new scan for a leader over the rest, is
+// quadratic in their number). A blob whose removal would leave nothing
+// stays.
+func trimBlobs(s string) (string, bool) {
+	found := false
+	for {
+		rest, ok := trimBlob(s)
+		if !ok || rest == "" {
+			return s, found
+		}
+		s, found = rest, true
+	}
 }
 
 // trimBlob removes subj-blob = "[" *BLOBCHAR "]" *WSP from the start.
