@@ -73,8 +73,7 @@ func TestMultiAppendAllOrNone(t *testing.T) {
 		{"fallback", func() store.Backend { return singleAppendBackend{memstore.NewBackend()} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := newTestServer(t, func(s *Server) { s.MaxAppendMessages = 3 })
-			ts.srv.Backend = tc.store()
+			ts := newTestServer(t, func(s *Server) { s.MaxAppendMessages = 3; s.Backend = tc.store() })
 			cl := login(t, ts.addr, "u")
 			cl.ok("CREATE Other")
 			fails := []struct{ cmd, want string }{
@@ -166,9 +165,10 @@ func TestMultiAppendLimitEach(t *testing.T) {
 
 // RFC 9208 §5: an APPEND beyond the store's quota fails with OVERQUOTA.
 func TestAppendOverQuota(t *testing.T) {
-	ts := newTestServer(t, nil)
 	be := memstore.Config{QuotaMessages: 2}.New()
-	ts.srv.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) { return be, nil })
+	ts := newTestServer(t, func(s *Server) {
+		s.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) { return be, nil })
+	})
 	cl := login(t, ts.addr, "u")
 	if _, st := cl.do("APPEND INBOX " + lit(msgN(1)) + " " + lit(msgN(2)) + " " + lit(msgN(3))); !strings.HasPrefix(st, "NO [OVERQUOTA]") {
 		t.Fatalf("APPEND beyond quota: %q", st)

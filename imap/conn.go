@@ -29,8 +29,12 @@ const (
 
 // conn is one client connection and its session.
 type conn struct {
-	srv   *Server
-	nc    net.Conn
+	srv *Server
+	nc  net.Conn
+	// raw is the accepted connection, never replaced: Shutdown and Close
+	// reach it from other goroutines while the session may be swapping
+	// nc for its TLS layer (STARTTLS).
+	raw   net.Conn
 	rd    io.Reader     // nc, or the tracer reading it
 	br    *bufio.Reader // from readerPool; nil while waiting for a command
 	first firstByte     // what br reads: a byte read while waiting, then rd
@@ -69,12 +73,19 @@ type conn struct {
 }
 
 func (s *Server) newConn(nc net.Conn) *conn {
-	c := &conn{srv: s, nc: nc}
+	c := &conn{srv: s, nc: nc, raw: nc}
+	c.start()
+	return c
+}
+
+// start readies a registered connection for its session: context, logger
+// and I/O.
+func (c *conn) start() {
+	s, nc := c.srv, c.nc
 	c.ctx, c.stop = context.WithCancel(context.Background())
 	c.log = s.logger().With("conn", s.group.NextID(), "remote", nc.RemoteAddr().String())
 	_, c.isTLS = nc.(*tls.Conn)
 	c.setupIO(nc)
-	return c
 }
 
 // setupIO (re)builds the reader, writer and codec over nc, as after

@@ -241,11 +241,12 @@ func (m plainMailbox) List(ctx context.Context, uids store.UIDSet) ([]store.Mess
 // keys are unknown; SAVEDATE is NIL, SAVEDATESUPPORTED finds nothing and
 // the SAVED* keys fall back to INTERNALDATE (as Dovecot does).
 func TestWithoutObjectIDs(t *testing.T) {
-	ts := newTestServer(t, nil)
-	inner := ts.backend
-	ts.srv.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) {
-		st, err := inner.Open(ctx, user)
-		return plainStore{st}, err
+	ts := newTestServer(t, func(s *Server) {
+		inner := s.Backend
+		s.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) {
+			st, err := inner.Open(ctx, user)
+			return plainStore{st}, err
+		})
 	})
 	mb, _ := ts.userStore(t, "u").OpenMailbox(context.Background(), "INBOX")
 	mb.Append(context.Background(), strings.NewReader(msg1), &store.AppendOptions{InternalDate: time.Date(1999, 1, 1, 10, 0, 0, 0, time.UTC)})
@@ -330,11 +331,12 @@ func (m noMailboxIDMailbox) Status(ctx context.Context) (store.Status, error) {
 // STATUS leaves MAILBOXID out rather than send NIL, which RFC 8474 §8's
 // grammar does not allow, when the store has no id for the mailbox.
 func TestStatusWithoutMailboxID(t *testing.T) {
-	ts := newTestServer(t, nil)
-	inner := ts.backend
-	ts.srv.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) {
-		st, err := inner.Open(ctx, user)
-		return noMailboxIDStore{st}, err
+	ts := newTestServer(t, func(s *Server) {
+		inner := s.Backend
+		s.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) {
+			st, err := inner.Open(ctx, user)
+			return noMailboxIDStore{st}, err
+		})
 	})
 	cl := login(t, ts.addr, "u")
 	if l := cl.ok("STATUS INBOX (MESSAGES MAILBOXID UIDNEXT)"); !hasLine(l, `* STATUS "INBOX" (MESSAGES 0 UIDNEXT 1)`) {

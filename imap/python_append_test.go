@@ -16,9 +16,10 @@ import (
 // APPENDUID, then GETQUOTAROOT through its own method.
 func TestPythonMultiAppendQuota(t *testing.T) {
 	py := testpeer.Need(t, "python3")
-	ts := newTestServer(t, nil)
 	st := memstore.Config{QuotaMessages: 10}.New()
-	ts.srv.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) { return st, nil })
+	ts := newTestServer(t, func(s *Server) {
+		s.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) { return st, nil })
+	})
 	host, port, _ := strings.Cut(ts.addr, ":")
 	script := `
 import imaplib, sys

@@ -14,10 +14,10 @@ import (
 
 // newQuotaServer serves one memstore with the given limits to every user.
 func newQuotaServer(t *testing.T, storage int64, messages int) *testServer {
-	ts := newTestServer(t, nil)
 	st := memstore.Config{QuotaStorage: storage, QuotaMessages: messages}.New()
-	ts.srv.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) { return st, nil })
-	return ts
+	return newTestServer(t, func(s *Server) {
+		s.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) { return st, nil })
+	})
 }
 
 // quotaScript is run on this server and on a Dovecot with the same
@@ -93,8 +93,9 @@ func TestQuotaUnlimitedAndUnsupported(t *testing.T) {
 	if lines := cl.ok("GETQUOTAROOT INBOX"); !hasLine(lines, `* QUOTAROOT "INBOX" ""`) || len(lines) != 1 {
 		t.Errorf("GETQUOTAROOT without limits: %q", lines)
 	}
-	ts = newTestServer(t, nil)
-	ts.srv.Backend = singleAppendBackend{memstore.NewBackend()} // hides QuotaReporter too
+	ts = newTestServer(t, func(s *Server) {
+		s.Backend = singleAppendBackend{memstore.NewBackend()} // hides QuotaReporter too
+	})
 	cl = login(t, ts.addr, "u")
 	if caps := cl.ok("CAPABILITY"); strings.Contains(caps[0], "QUOTA") {
 		t.Errorf("QUOTA advertised for a store without quotas: %q", caps)

@@ -108,6 +108,11 @@ type Server struct {
 	// chooses can leak them (RFC 4978 §6).
 	DisableCompress bool
 
+	// MaxConnections is how many connections the Server serves at once;
+	// one more gets "* BYE [UNAVAILABLE]" and is closed. Default
+	// DefaultMaxConnections; negative means no limit.
+	MaxConnections int
+
 	// Logger receives connection events. Default nil: discard.
 	Logger *slog.Logger
 	// Trace, when set, receives the protocol dialog ("C: "/"S: "
@@ -192,12 +197,19 @@ func (s *Server) ListenAndServeTLS(addr string) error {
 // returns ErrServerClosed after Shutdown or Close.
 func (s *Server) Serve(l net.Listener) error {
 	s.init()
-	err := s.group.Serve(l, serve.RetryTimeouts, func(nc net.Conn) {
-		c := s.newConn(nc)
-		if !s.track(c) {
+	err := s.group.Serve(l, s.retryAccept, func(nc net.Conn) {
+		c := &conn{srv: s, nc: nc, raw: nc}
+		ok, full := s.group.Add(c, s.maxConnections())
+		switch {
+		case !ok:
 			nc.Close() // Shutdown has closed l: Serve returns next
 			return
+		case full:
+			s.group.Remove(c) // a refused client does not count
+			go s.refuse(nc)
+			return
 		}
+		c.start()
 		go c.serve()
 	})
 	if err == serve.ErrClosed {
@@ -206,11 +218,47 @@ func (s *Server) Serve(l net.Listener) error {
 	return err
 }
 
-// track registers c until its session ends; false after Shutdown or
-// Close. IMAP sets no connection limit.
+// DefaultMaxConnections is Server.MaxConnections's default. A client may
+// hold several connections (one per mailbox it watches), so it is as
+// generous as smtp's.
+const DefaultMaxConnections = 1024
+
+// track registers c, whatever the limit, until its session ends; false
+// after Shutdown or Close. For connections a test builds by hand.
 func (s *Server) track(c *conn) bool {
 	ok, _ := s.group.Add(c, -1)
 	return ok
+}
+
+// maxConnections is MaxConnections with its default; negative: no limit.
+func (s *Server) maxConnections() int {
+	if s.MaxConnections == 0 {
+		return DefaultMaxConnections
+	}
+	return s.MaxConnections
+}
+
+// refuse tells a client over the connection limit to come back later
+// with a BYE instead of the greeting (RFC 9051 §7.1.5; UNAVAILABLE, RFC
+// 5530 §3). Over implicit TLS it only closes: a handshake is what an
+// overloaded server should not spend.
+func (s *Server) refuse(nc net.Conn) {
+	if _, ok := nc.(*tls.Conn); !ok {
+		nc.SetWriteDeadline(time.Now().Add(orDur(s.WriteTimeout, 5*time.Minute)))
+		io.WriteString(nc, "* BYE [UNAVAILABLE] Too many connections, try again later\r\n")
+	}
+	nc.Close()
+}
+
+// retryAccept retries, and logs, an accept error worth retrying, such as
+// EMFILE: running out of descriptors for a moment must not stop the
+// server.
+func (s *Server) retryAccept(err error, delay time.Duration) bool {
+	if !serve.Temporary(err) {
+		return false
+	}
+	s.logger().Warn("imap: accept failed; retrying", "err", err, "delay", delay)
+	return true
 }
 
 // Shutdown stops accepting connections, asks every session to end (each
@@ -223,12 +271,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // wakeReader ends a read blocked between commands or in IDLE: the
 // session then sees the server closing and says BYE.
-func wakeReader(c *conn) { c.nc.SetReadDeadline(time.Now()) }
+func wakeReader(c *conn) { c.raw.SetReadDeadline(time.Now()) }
 
 // Close closes the listeners and every connection at once, without BYE.
 func (s *Server) Close() error {
 	s.init()
 	s.group.Stop()
-	s.group.Each(func(c *conn) { c.nc.Close() })
+	s.group.Each(func(c *conn) { c.raw.Close() })
 	return nil
 }

@@ -1,8 +1,12 @@
 package imap
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 const msg1 = "From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: hello\r\nDate: Mon, 7 Feb 1994 21:52:25 -0800\r\n\r\nHello world\r\n"
@@ -56,5 +60,39 @@ func TestPipelinedAndByteByByte(t *testing.T) {
 	}
 	if l := cl.line(); !strings.HasPrefix(l, "b1 OK") {
 		t.Fatalf("got %q", l)
+	}
+}
+
+// One connection over MaxConnections gets BYE [UNAVAILABLE] instead of the
+// greeting and is closed; once a session ends its place is free again.
+func TestMaxConnections(t *testing.T) {
+	ts := newTestServer(t, func(s *Server) { s.MaxConnections = 1 })
+	first := dial(t, ts.addr)
+	nc, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	b, _ := io.ReadAll(nc) // until the server closes
+	if got := string(b); got != "* BYE [UNAVAILABLE] Too many connections, try again later\r\n" {
+		t.Fatalf("over the limit: %q", got)
+	}
+	first.ok("LOGOUT")
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		nc, err := net.Dial("tcp", ts.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		line, _ := bufio.NewReader(nc).ReadString('\n')
+		nc.Close()
+		if strings.HasPrefix(line, "* OK ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after LOGOUT: %q", line)
+		}
+		time.Sleep(10 * time.Millisecond) // the first session is still ending
 	}
 }

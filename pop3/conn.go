@@ -27,6 +27,10 @@ const (
 type conn struct {
 	srv         *Server
 	nc          net.Conn // the TCP connection, or the TLS one over it
+	// raw is the accepted connection, never replaced: other goroutines
+	// (Shutdown, Close) close it, while the session's own goroutine may
+	// be swapping nc for its TLS layer.
+	raw net.Conn
 	id          uint64
 	implicitTLS bool
 	state       atomic.Int32
@@ -128,7 +132,7 @@ func (c *conn) close() {
 // Shutdown; a busy one ends after its command.
 func (c *conn) closeIfIdle() {
 	if c.state.CompareAndSwap(connIdle, connClosed) {
-		c.nc.Close()
+		c.raw.Close()
 	}
 }
 

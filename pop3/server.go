@@ -176,7 +176,7 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 		l.Close()
 		return errors.New("pop3: Server.Backend is nil")
 	}
-	err := s.group.Serve(l, serve.RetryTimeouts, func(nc net.Conn) {
+	err := s.group.Serve(l, s.retryAccept, func(nc net.Conn) {
 		if c := s.newConn(nc, implicitTLS); c != nil {
 			go c.serve()
 		}
@@ -187,10 +187,21 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	return fmt.Errorf("pop3: accept: %w", err)
 }
 
+// retryAccept retries, and logs, an accept error worth retrying, such as
+// EMFILE: running out of descriptors for a moment must not stop the
+// server.
+func (s *Server) retryAccept(err error, delay time.Duration) bool {
+	if !serve.Temporary(err) {
+		return false
+	}
+	s.logger().Warn("pop3: accept failed; retrying", "err", err, "delay", delay)
+	return true
+}
+
 // newConn registers a connection, or refuses it when the server is full
 // or closed, in which case it returns nil.
 func (s *Server) newConn(nc net.Conn, implicitTLS bool) *conn {
-	c := &conn{srv: s, nc: nc, implicitTLS: implicitTLS}
+	c := &conn{srv: s, nc: nc, raw: nc, implicitTLS: implicitTLS}
 	ok, full := s.group.Add(c, orDefault(s.MaxConnections, DefaultMaxConnections))
 	switch {
 	case !ok:
@@ -237,7 +248,7 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	s.group.Each(func(c *conn) {
 		c.state.Store(connClosed)
-		c.nc.Close()
+		c.raw.Close()
 	})
 	return nil
 }
