@@ -63,6 +63,9 @@ func cmdList(c *conn, cmd *command) error {
 	if o.recursive && !o.subscribedOnly {
 		return bad("", "RECURSIVEMATCH needs another selection option") // RFC 5258 §3.1
 	}
+	if containsFold(o.status, "HIGHESTMODSEQ") {
+		c.enableCondstore() // RFC 7162 §3.1, as STATUS (HIGHESTMODSEQ)
+	}
 	return c.list(ref, pats, &o)
 }
 

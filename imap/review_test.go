@@ -136,3 +136,18 @@ func TestSortHostileSubjectBlobs(t *testing.T) {
 	expectLines(t, "SORT", cl.ok("SORT (SUBJECT) UTF-8 ALL"), "* SORT 3 2 1")
 	expectLines(t, "THREAD", cl.ok("THREAD ORDEREDSUBJECT UTF-8 ALL"), "* THREAD (1)(2)(3)")
 }
+
+// LIST RETURN (STATUS (HIGHESTMODSEQ)) enables CONDSTORE as STATUS
+// (HIGHESTMODSEQ) does (RFC 7162 §3.1; RFC 5819 §2: the STATUS responses
+// are those of STATUS), as in Dovecot.
+func TestListStatusHighestModSeqEnablesCondstore(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.deliver(t, "u", "INBOX", msg1)
+	cl := login(t, ts.addr, "u")
+	cl.ok("SELECT INBOX")
+	h := ms(highest(t, ts))
+	lines := cl.ok(`LIST "" INBOX RETURN (STATUS (HIGHESTMODSEQ))`)
+	expectLines(t, "LIST", lines, "* OK [HIGHESTMODSEQ "+h+"] Highest", `* STATUS "INBOX" (HIGHESTMODSEQ `+h+")")
+	lines = cl.ok(`STORE 1 +FLAGS (\Flagged)`)
+	expectLines(t, "STORE", lines, "* 1 FETCH (MODSEQ ("+ms(highest(t, ts))+`) FLAGS (\Flagged \Recent))`)
+}
