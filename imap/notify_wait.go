@@ -111,7 +111,13 @@ func (c *conn) pollAfter(cmd *command, allowExpunge bool) error {
 	if err := c.sel.poll(c, allowExpunge); err != nil || c.state == stateLogout {
 		return err
 	}
-	return c.fetchNew(top)
+	if err := c.fetchNew(top); err != nil {
+		// Not the command's failure: the FETCH of a message that
+		// cannot be answered (BINARY of an unknown encoding) is left
+		// out, as between commands.
+		c.log.Warn("NOTIFY fetch failed", "err", err)
+	}
+	return nil
 }
 
 // fetchNew sends, after their EXISTS, the FETCH of MessageNew's

@@ -6,6 +6,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/mailstack/mailstack/store"
+	"github.com/mailstack/mailstack/store/memstore"
 )
 
 // Regression tests from a review of the extensions, one per bug, each
@@ -150,4 +153,72 @@ func TestListStatusHighestModSeqEnablesCondstore(t *testing.T) {
 	expectLines(t, "LIST", lines, "* OK [HIGHESTMODSEQ "+h+"] Highest", `* STATUS "INBOX" (HIGHESTMODSEQ `+h+")")
 	lines = cl.ok(`STORE 1 +FLAGS (\Flagged)`)
 	expectLines(t, "STORE", lines, "* 1 FETCH (MODSEQ ("+ms(highest(t, ts))+`) FLAGS (\Flagged \Recent))`)
+}
+
+// A NOTIFY MessageNew FETCH (RFC 5465 §5.2) that cannot be answered for a
+// message that came during a command (BINARY of an unknown
+// Content-Transfer-Encoding, RFC 3516 §4.2) is no failure of that command:
+// the STORE that was running succeeded and is answered OK. It answered
+// NO [UNKNOWN-CTE], the FETCH's error, which tells the client its STORE
+// failed.
+func TestNotifyFetchErrorKeepsCommandOK(t *testing.T) {
+	be := memstore.NewBackend()
+	deliver := func(msg string) {
+		st, _ := be.Open(context.Background(), "u")
+		mb, err := st.OpenMailbox(context.Background(), "INBOX")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer mb.Close()
+		if _, err := mb.Append(context.Background(), strings.NewReader(msg), nil); err != nil {
+			t.Error(err)
+		}
+	}
+	ts := newTestServer(t, func(s *Server) {
+		s.Backend = hookBackend{be, func() {
+			// Mail arrives while the STORE runs.
+			deliver("Content-Transfer-Encoding: x-unknown\r\nSubject: bad\r\n\r\nhello\r\n")
+		}}
+	})
+	deliver(msg1)
+	cl := login(t, ts.addr, "u")
+	cl.ok("SELECT INBOX")
+	cl.ok("NOTIFY SET (SELECTED (MessageNew (UID BINARY[1]) MessageExpunge))")
+	lines := cl.ok(`STORE 1 +FLAGS (\Flagged)`)
+	expectLines(t, "STORE", lines, "* 2 EXISTS")
+}
+
+// hookBackend runs a function at the start of every SetFlags.
+type hookBackend struct {
+	store.Backend
+	onSetFlags func()
+}
+
+func (b hookBackend) Open(ctx context.Context, user string) (store.Store, error) {
+	st, err := b.Backend.Open(ctx, user)
+	return hookStore{st, b.onSetFlags}, err
+}
+
+type hookStore struct {
+	store.Store
+	onSetFlags func()
+}
+
+func (s hookStore) OpenMailbox(ctx context.Context, name string) (store.Mailbox, error) {
+	mb, err := s.Store.OpenMailbox(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return hookMailbox{mb, s.onSetFlags}, nil
+}
+
+type hookMailbox struct {
+	store.Mailbox
+	onSetFlags func()
+}
+
+func (m hookMailbox) SetFlags(ctx context.Context, uids store.UIDSet, op store.FlagOp, flags []string, opts *store.SetFlagsOptions) ([]store.MessageInfo, error) {
+	m.onSetFlags()
+	return m.Mailbox.SetFlags(ctx, uids, op, flags, opts)
 }
