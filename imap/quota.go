@@ -13,7 +13,8 @@ import (
 // resource without one is left out, as Dovecot does). Limits are set by
 // the store's configuration: SETQUOTA is refused, and QUOTASET is not
 // advertised. Sessions whose store lacks the interface neither advertise
-// QUOTA nor know its commands.
+// QUOTA nor know its commands, nor the STATUS item DELETED-STORAGE (§4.4)
+// that §5.1 requires with QUOTA=RES-STORAGE (status.go).
 
 // quotaStore returns the session's store as a store.QuotaReporter, or
 // nil.

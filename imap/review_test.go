@@ -222,3 +222,23 @@ func (m hookMailbox) SetFlags(ctx context.Context, uids store.UIDSet, op store.F
 	m.onSetFlags()
 	return m.Mailbox.SetFlags(ctx, uids, op, flags, opts)
 }
+
+// A server that advertises QUOTA=RES-STORAGE must know the STATUS item
+// DELETED-STORAGE (RFC 9208 §5.1, defined in §4.4): what EXPUNGE would
+// free, the size of the messages flagged \Deleted. A store without quotas
+// advertises no QUOTA and does not know the item.
+func TestStatusDeletedStorage(t *testing.T) {
+	ts := newQuotaServer(t, 10<<20, 100)
+	cl := login(t, ts.addr, "u")
+	cl.ok("APPEND INBOX (\\Deleted) {5+}\r\nabcde")
+	cl.ok("APPEND INBOX {3+}\r\nxyz")
+	cl.ok("APPEND INBOX (\\Deleted \\Seen) {7+}\r\n1234567")
+	expectLines(t, "STATUS", cl.ok("STATUS INBOX (DELETED DELETED-STORAGE)"), `* STATUS "INBOX" (DELETED 2 DELETED-STORAGE 12)`)
+	expectLines(t, "LIST-STATUS", cl.ok(`LIST "" INBOX RETURN (STATUS (DELETED-STORAGE))`), `* STATUS "INBOX" (DELETED-STORAGE 12)`)
+
+	ts = newTestServer(t, func(s *Server) { s.Backend = singleAppendBackend{memstore.NewBackend()} })
+	cl = login(t, ts.addr, "u")
+	if _, st := cl.do("STATUS INBOX (DELETED-STORAGE)"); !strings.HasPrefix(st, "BAD") {
+		t.Errorf("DELETED-STORAGE without quotas: %q", st)
+	}
+}

@@ -6,7 +6,7 @@ import (
 	"github.com/mailstack/mailstack/store"
 )
 
-var statusItems = []string{"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ", "MAILBOXID"}
+var statusItems = []string{"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ", "MAILBOXID", "DELETED-STORAGE"}
 
 // STATUS, RFC 9051 §6.3.11, with SIZE (RFC 8438).
 func cmdStatus(c *conn, cmd *command) error {
@@ -41,14 +41,22 @@ func cmdStatus(c *conn, cmd *command) error {
 // statusItem reports whether a (upper case) is a status-att the session
 // knows: STATUS's, and LIST RETURN (STATUS)'s (RFC 5819 §2).
 func (c *conn) statusItem(a string) bool {
-	return containsFold(statusItems, a) && (a != "MAILBOXID" || c.objectIDs())
+	switch a {
+	case "MAILBOXID":
+		return c.objectIDs()
+	case "DELETED-STORAGE": // RFC 9208 §5.1: with QUOTA=RES-STORAGE
+		return c.quotaStore() != nil
+	}
+	return containsFold(statusItems, a)
 }
 
 // mailboxStatus is a store.Status with, when items ask for RECENT, the
-// number of messages no session has claimed as \Recent.
+// number of messages no session has claimed as \Recent, and for
+// DELETED-STORAGE the octets EXPUNGE would free (RFC 9208 §4.4).
 type mailboxStatus struct {
 	store.Status
-	recent int
+	recent         int
+	deletedStorage int64
 }
 
 func (c *conn) mailboxStatus(name string, items []string) (mailboxStatus, error) {
@@ -58,10 +66,19 @@ func (c *conn) mailboxStatus(name string, items []string) (mailboxStatus, error)
 	}
 	defer mb.Close()
 	st, err := mb.Status(c.ctx)
-	if err != nil || !containsFold(items, "RECENT") {
-		return mailboxStatus{Status: st}, err
+	if err != nil {
+		return mailboxStatus{}, err
 	}
-	ms := mailboxStatus{Status: st, recent: st.Messages}
+	ms := mailboxStatus{Status: st}
+	if containsFold(items, "DELETED-STORAGE") {
+		if ms.deletedStorage, err = deletedStorage(c, mb); err != nil {
+			return mailboxStatus{}, err
+		}
+	}
+	if !containsFold(items, "RECENT") {
+		return ms, nil
+	}
+	ms.recent = st.Messages
 	// RFC 3501 §6.3.10: the messages that would be \Recent to a session
 	// selecting the mailbox now.
 	switch claimed := c.srv.recent.claimed(c.recentKey(name), st.UIDValidity); {
@@ -76,6 +93,22 @@ func (c *conn) mailboxStatus(name string, items []string) (mailboxStatus, error)
 		ms.recent = len(infos)
 	}
 	return ms, nil
+}
+
+// deletedStorage is the size of the messages flagged \Deleted: what
+// EXPUNGE would free (RFC 9208 §4.4), from one listing of the mailbox.
+func deletedStorage(c *conn, mb store.Mailbox) (int64, error) {
+	infos, err := mb.List(c.ctx, store.All)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for i := range infos {
+		if infos[i].HasFlag(store.FlagDeleted) {
+			n += infos[i].Size
+		}
+	}
+	return n, nil
 }
 
 func (c *conn) writeStatus(name string, st mailboxStatus, items []string) {
@@ -112,6 +145,8 @@ func (c *conn) writeStatus(name string, st mailboxStatus, items []string) {
 			c.enc.Number(uint64(st.HighestModSeq))
 		case "MAILBOXID": // RFC 8474 §4.3
 			c.writeObjectID(st.MailboxID)
+		case "DELETED-STORAGE":
+			c.enc.Number(uint64(st.deletedStorage))
 		}
 	}
 	c.enc.Raw(")\r\n")
