@@ -47,7 +47,9 @@ func (v *view) poll(c *conn, allowExpunge bool) error {
 	for _, m := range ch.Updated {
 		switch {
 		case m.UID > top:
-			if !slices.Contains(ch.Expunged, m.UID) {
+			// Expunged is ascending: a binary search keeps a poll
+			// after heavy churn linear in what changed.
+			if _, gone := slices.BinarySearch(ch.Expunged, m.UID); !gone {
 				added = append(added, m.UID)
 			}
 		case v.reported[m.UID] >= m.ModSeq, v.isExpunged(m.UID):

@@ -677,6 +677,19 @@ func testChanges(t *testing.T, s store.Store) {
 	if got := uids(ch.Updated); !slices.Equal(got, []store.UID{a.UID, c.UID, d.UID}) {
 		t.Errorf("Changes(0).Updated = %v", got)
 	}
+	// Expunged is ascending by UID whatever the order of the expunges
+	// (servers binary-search it).
+	x := appendMsg(t, mb, msg(5), store.FlagDeleted)
+	y := appendMsg(t, mb, msg(6), store.FlagDeleted)
+	mark := status(t, mb).HighestModSeq
+	for _, u := range []store.UID{y.UID, x.UID} {
+		if _, err := mb.Expunge(ctx, store.UIDSetOf(u)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ch, _ = mb.Changes(ctx, mark); !slices.Equal(ch.Expunged, []store.UID{x.UID, y.UID}) {
+		t.Errorf("Expunged after two expunges, the later UID first = %v, want %v", ch.Expunged, []store.UID{x.UID, y.UID})
+	}
 }
 
 func waitWatch(t *testing.T, c <-chan struct{}) {
