@@ -25,12 +25,12 @@ const (
 
 // conn is one POP3 session.
 type conn struct {
-	srv         *Server
-	nc          net.Conn // the TCP connection, or the TLS one over it
+	srv *Server
+	nc  net.Conn // the TCP connection, or the TLS one over it
 	// raw is the accepted connection, never replaced: other goroutines
 	// (Shutdown, Close) close it, while the session's own goroutine may
 	// be swapping nc for its TLS layer.
-	raw net.Conn
+	raw         net.Conn
 	id          uint64
 	implicitTLS bool
 	state       atomic.Int32
