@@ -39,19 +39,7 @@ var oracleSearchKnown = map[string]string{}
 // compares the sets of messages found.
 func TestDovecotOracleSearch(t *testing.T) {
 	testpeer.Need(t, "dovecot")
-	files, _ := filepath.Glob("../message/testdata/corpus/*.eml")
-	sort.Strings(files)
-	if len(files) == 0 {
-		t.Fatal("no corpus")
-	}
-	var names, msgs []string
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		names, msgs = append(names, filepath.Base(f)), append(msgs, string(data))
-	}
+	names, msgs := corpusMessages(t)
 	for i, m := range searchTextMessages {
 		names, msgs = append(names, fmt.Sprintf("searchTextMessages[%d]", i)), append(msgs, m)
 	}

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -63,19 +62,7 @@ var oracleSortQuirks = map[string]string{
 // the responses.
 func TestDovecotOracleSort(t *testing.T) {
 	testpeer.Need(t, "dovecot")
-	files, _ := filepath.Glob("../message/testdata/corpus/*.eml")
-	sort.Strings(files)
-	if len(files) == 0 {
-		t.Fatal("no corpus")
-	}
-	var names, msgs []string
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		names, msgs = append(names, filepath.Base(f)), append(msgs, string(data))
-	}
+	names, msgs := corpusMessages(t)
 	for i, m := range threadMessages {
 		names, msgs = append(names, fmt.Sprintf("threadMessages[%d]", i)), append(msgs, m)
 	}

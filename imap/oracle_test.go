@@ -42,26 +42,35 @@ var oracleKnown = map[[2]string]string{
 	{"broken-whitespace-only-headers.eml", "ENVELOPE"}:                        "message: white space around a structured value (Date, Message-ID, In-Reply-To) is trimmed; Dovecot keeps some",
 }
 
-// TestDovecotOracleFetch compares FETCH responses of this server with a
-// private Dovecot's on the message package's corpus.
-func TestDovecotOracleFetch(t *testing.T) {
-	testpeer.Need(t, "dovecot")
+// corpusMessages returns the message package's corpus, sorted by file
+// name: the names and the contents.
+func corpusMessages(t testing.TB) (names, msgs []string) {
+	t.Helper()
 	files, _ := filepath.Glob("../message/testdata/corpus/*.eml")
 	sort.Strings(files)
 	if len(files) == 0 {
 		t.Fatal("no corpus")
 	}
-	d := testpeer.StartDovecot(t, testpeer.DovecotConfig{})
-	ts := newTestServer(t, nil)
-	names := make([]string, len(files))
-	for i, f := range files {
+	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		names[i] = filepath.Base(f)
-		os.WriteFile(filepath.Join(d.MailDir, "cur", fmt.Sprintf("corpus%03d:2,S", i)), data, 0o644)
-		ts.deliver(t, "u", "INBOX", string(data), `\Seen`)
+		names, msgs = append(names, filepath.Base(f)), append(msgs, string(data))
+	}
+	return names, msgs
+}
+
+// TestDovecotOracleFetch compares FETCH responses of this server with a
+// private Dovecot's on the message package's corpus.
+func TestDovecotOracleFetch(t *testing.T) {
+	testpeer.Need(t, "dovecot")
+	names, msgs := corpusMessages(t)
+	d := testpeer.StartDovecot(t, testpeer.DovecotConfig{})
+	ts := newTestServer(t, nil)
+	for i, m := range msgs {
+		os.WriteFile(filepath.Join(d.MailDir, "cur", fmt.Sprintf("corpus%03d:2,S", i)), []byte(m), 0o644)
+		ts.deliver(t, "u", "INBOX", m, `\Seen`)
 	}
 	d.ChownMailDirs(t)
 	dc := dialUser(t, d.IMAPAddr, d.User, d.Password)
