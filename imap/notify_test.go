@@ -383,7 +383,7 @@ M.logout()
 // TestNotifyMaildir: over Maildir, each session with a Store of its own,
 // a delivery by another program (maildir.Deliver, as an MDA) and changes
 // made through another session's Store reach a NOTIFY session through
-// the folders' Watch (polling).
+// the folders' Watch (inotify on Linux, else polling).
 func TestNotifyMaildir(t *testing.T) {
 	dir := t.TempDir()
 	be := store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) {

@@ -96,8 +96,9 @@ type Server struct {
 	// NO [NOTIFICATIONOVERFLOW], and a session whose watched set grows
 	// past it (mailboxes created later) gets "* OK
 	// [NOTIFICATIONOVERFLOW]" and NOTIFY is turned off (§5.8). What a
-	// watch costs is the store's: package maildir stats each watched
-	// folder twice every Config.PollInterval. Default 256.
+	// watch costs is the store's: package maildir holds three inotify
+	// watches per watched folder on Linux, else stats it twice every
+	// Config.PollInterval. Default 256.
 	MaxNotifyMailboxes int
 
 	// DisableCompress withdraws COMPRESS=DEFLATE (RFC 4978). Default

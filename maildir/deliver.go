@@ -261,7 +261,8 @@ func syncDir(dir string) error {
 // IDLE, say) are told at once instead of at their next poll, so a delivery
 // agent that shares one Store per user with that user's sessions makes new
 // mail show up without delay; other Stores, in this process or another,
-// notice it when they poll (Config.PollInterval).
+// are told by inotify on Linux, else notice it when they poll
+// (Config.PollInterval).
 //
 // A folder that does not exist is not created: the error wraps
 // store.ErrNoSuchMailbox. opts may be nil; its Hostname defaults to

@@ -76,8 +76,36 @@
 //   - Subscriptions: root/subscriptions. Special use: folder names as in
 //     Dovecot's default configuration, plus root/mailstack-special-use.
 //
-// Changes made by other processes are found by polling directory mtimes;
-// see Watch in the store.Mailbox documentation and Config.PollInterval.
+// Watching (store.Mailbox's Watch, which IMAP IDLE and NOTIFY use):
+// changes made through a Store, Store.Deliver included, wake its watchers
+// at once. Changes made by other processes (Postfix's local(8) or
+// Dovecot's LDA delivering, Dovecot's imapd or mutt flagging and
+// expunging, another Store) are found as follows:
+//
+//   - On Linux, a Store has one inotify descriptor, read by one goroutine,
+//     both made by the first Watch and released by Store.Close. A folder
+//     with watchers has inotify watches on new/ and cur/ (files created,
+//     renamed in or out, or removed) and on its own directory (renamed or
+//     deleted), added with its first watcher and removed with its last;
+//     an event makes the folder rescan at once, and its watchers are
+//     signalled if that found a change. A burst of events costs one
+//     rescan per 50 ms. The Store's own changes cause events too, which
+//     cost a rescan that finds nothing new (Watch may fire spuriously, as
+//     store.Mailbox allows). A watched folder is still polled every 30 s,
+//     or Config.PollInterval if longer, as a safety net: for a lost
+//     event queue (an overflow makes every watched folder check itself)
+//     or a change inotify cannot see.
+//   - Elsewhere, and on Linux where inotify cannot serve, one goroutine
+//     per watched folder stats new/ and cur/ every Config.PollInterval
+//     (directory mtimes change on every delivery, flag change and
+//     expunge) and rescans only when they moved. inotify cannot serve
+//     when inotify_init1 fails (past fs.inotify.max_user_instances,
+//     often 128 Stores per Unix user; tried again for the next folder
+//     watched), when fs.inotify.max_user_watches is reached (ENOSPC), for
+//     a folder on a network file system (NFS, SMB, AFS, Ceph, 9p), whose
+//     inotify misses other clients' changes, and after Store.Close.
+//
+// A folder's goroutine ends when its last watcher's context does.
 //
 // Specifications followed:
 //

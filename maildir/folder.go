@@ -60,7 +60,10 @@ type folder struct {
 	curMtime time.Time
 	tmpClean time.Time
 	watchers map[chan struct{}]struct{}
-	polling  bool
+	polling  bool          // a poll goroutine runs (see Watch)
+	kicks    chan struct{} // wakes it; buffered, never blocks
+	ino      *inotify      // of the Store, if wds watch the folder
+	wds      []int32       // inotify watch descriptors
 
 	cache *msgCache // nil when Config.CacheLimit < 0; has its own lock
 }

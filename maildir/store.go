@@ -24,7 +24,12 @@ type Config struct {
 	// sanitised as the Maildir spec says.
 	Hostname string
 	// PollInterval is how often a watched folder is checked for
-	// changes made by other processes (two stat calls when idle).
+	// changes made by other processes (two stat calls when idle) where
+	// inotify is not used: on systems other than Linux, and on Linux
+	// for folders on network file systems, past the inotify watch limit,
+	// or after Close. On Linux, inotify reports such changes at once,
+	// and a watched folder is polled only every 30 s, or PollInterval
+	// if longer, as a safety net (see the package documentation).
 	// Default 500ms.
 	PollInterval time.Duration
 	// TombstoneLimit is how many expunge tombstones each folder's
@@ -69,6 +74,8 @@ type Store struct {
 	mu      sync.Mutex // guards folders and the root's files
 	folders map[string]*folder
 	closed  bool
+	ino     *inotify // made by the first Watch (Linux), closed by Close
+	inoErr  error    // why there is no ino, if the last try failed
 }
 
 var (
@@ -140,7 +147,8 @@ func (s *Store) folder(dir string) *folder {
 	defer s.mu.Unlock()
 	f := s.folders[dir]
 	if f == nil {
-		f = &folder{s: s, dir: dir, uids: map[string]store.UID{}, watchers: map[chan struct{}]struct{}{}}
+		f = &folder{s: s, dir: dir, uids: map[string]store.UID{}, watchers: map[chan struct{}]struct{}{},
+			kicks: make(chan struct{}, 1)}
 		if s.cfg.CacheLimit > 0 {
 			f.cache = newMsgCache(filepath.Join(dir, CacheName), s.cfg.CacheLimit, f.presentUIDs)
 		}
@@ -369,8 +377,20 @@ func (s *Store) OpenMailbox(ctx context.Context, name string) (store.Mailbox, er
 	return &mailbox{f: s.folder(dir), name: name}, nil
 }
 
-// Close releases the store. Open mailboxes keep working until closed.
-func (s *Store) Close() error { return nil }
+// Close releases the store: on Linux, its inotify descriptor and the
+// goroutine reading it (see Watch). Open mailboxes keep working until
+// closed; their watches go back to polling every Config.PollInterval.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	n := s.ino
+	s.ino = nil
+	s.mu.Unlock()
+	if n != nil {
+		n.close()
+	}
+	return nil
+}
 
 // SubscriptionsName is the root file listing subscribed mailboxes, one per
 // line, as Dovecot reads it (its version 2 format, "V\t2" with tab

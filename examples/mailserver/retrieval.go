@@ -45,9 +45,10 @@ func (s *server) openStore(ctx context.Context, login string) (store.Store, erro
 }
 
 // openMaildir opens a user's Maildir++ tree. Deliveries by this server
-// wake the Store's watchers at once; PollInterval (maildir's default
-// unless a test sets it) is for changes made by other programs, such as
-// an MDA or Dovecot sharing the Maildirs.
+// wake the Store's watchers at once; changes made by other programs, such
+// as an MDA or Dovecot sharing the Maildirs, are reported by inotify on
+// Linux, else found by polling every PollInterval (maildir's default
+// unless a test sets it).
 func (s *server) openMaildir(user string) (*maildir.Store, error) {
 	return maildir.Open(s.maildirPath(user, ""), &maildir.Config{
 		PollInterval:  s.pollInterval,
