@@ -107,6 +107,10 @@
 //
 // A folder's goroutine ends when its last watcher's context does.
 //
+// The package builds on Unix systems (Linux, macOS, the BSDs): it relies on
+// POSIX rename, link and fsync semantics, and on inodes. Windows is not
+// supported.
+//
 // Specifications followed:
 //
 //	Maildir          https://cr.yp.to/proto/maildir.html

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -78,11 +79,11 @@ func tryDotlock(lock, dir, host string) (*dotlock, error) {
 // breakStaleLock removes lock if its holder is a dead local process or it
 // has not changed for DotlockStale, and reports whether it did.
 func breakStaleLock(lock, host string) bool {
-	var st syscall.Stat_t
-	if err := syscall.Lstat(lock, &st); err != nil {
-		return errors.Is(err, syscall.ENOENT)
+	fi, err := os.Lstat(lock)
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
 	}
-	stale := time.Since(time.Unix(st.Mtim.Unix())) > DotlockStale
+	stale := time.Since(fi.ModTime()) > DotlockStale
 	if !stale {
 		b, err := os.ReadFile(lock)
 		if err != nil {
@@ -98,8 +99,7 @@ func breakStaleLock(lock, host string) bool {
 		}
 	}
 	// Remove it only if it is still the file we judged.
-	var st2 syscall.Stat_t
-	if err := syscall.Lstat(lock, &st2); err != nil || st2.Ino != st.Ino {
+	if fi2, err := os.Lstat(lock); err != nil || !os.SameFile(fi, fi2) {
 		return false
 	}
 	os.Remove(lock)

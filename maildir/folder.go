@@ -326,7 +326,7 @@ func appendLines(path string, st *fileState, b []byte) error {
 		fd.Truncate(st.off)
 		return fmt.Errorf("maildir: %w", err)
 	}
-	if err := syscall.Fdatasync(int(fd.Fd())); err != nil {
+	if err := fdatasync(fd); err != nil {
 		return fmt.Errorf("maildir: fdatasync %s: %w", path, err)
 	}
 	st.off += int64(len(b))

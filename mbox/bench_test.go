@@ -9,10 +9,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 )
 
 // benchMessages is the number of messages benchFile writes.
@@ -156,15 +154,6 @@ func BenchmarkScanInterleaved(b *testing.B) {
 func median(ds []time.Duration) time.Duration {
 	slices.Sort(ds)
 	return ds[len(ds)/2]
-}
-
-// threadCPU returns the calling thread's CPU time, user and system
-// (CLOCK_THREAD_CPUTIME_ID).
-func threadCPU() time.Duration {
-	const clockThreadCPUTime = 3 // CLOCK_THREAD_CPUTIME_ID, linux/time.h
-	var ts syscall.Timespec
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTime, uintptr(unsafe.Pointer(&ts)), 0)
-	return time.Duration(ts.Nano())
 }
 
 // BenchmarkStoreScan is a Store's first look at the file: splitting,

@@ -94,6 +94,9 @@
 // mboxrd). Keywords an append sets are kept by Dovecot only if its
 // X-IMAPbase already lists them.
 //
+// The package builds on Unix systems (Linux, macOS, the BSDs), whose file
+// locks and inodes it uses; Windows is not supported.
+//
 // Standards:
 //
 //	RFC 4155   The application/mbox media type (From_ line, variants)

@@ -89,7 +89,7 @@ func idOf(fi os.FileInfo) fileID {
 	id := fileID{size: fi.Size(), mtime: fi.ModTime()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		id.dev, id.ino = uint64(st.Dev), st.Ino
-		id.ctime = st.Ctim.Nano()
+		id.ctime = ctimeNano(st)
 	}
 	return id
 }
