@@ -2,8 +2,6 @@ package imap
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -43,16 +41,7 @@ func TestDovecotOracleSearch(t *testing.T) {
 	for i, m := range searchTextMessages {
 		names, msgs = append(names, fmt.Sprintf("searchTextMessages[%d]", i)), append(msgs, m)
 	}
-	d := testpeer.StartDovecot(t, testpeer.DovecotConfig{})
-	ts := newTestServer(t, nil)
-	for i, m := range msgs {
-		os.WriteFile(filepath.Join(d.MailDir, "cur", fmt.Sprintf("corpus%03d:2,S", i)), []byte(m), 0o644)
-		ts.deliver(t, "u", "INBOX", m, `\Seen`)
-	}
-	d.ChownMailDirs(t)
-	dc := dialUser(t, d.IMAPAddr, d.User, d.Password)
-	ours := login(t, ts.addr, "u")
-	ours.ok("SELECT INBOX")
+	dc, ours := corpusServers(t, msgs)
 	// Dovecot numbers the files in its own order: map its UIDs to ours
 	// through the GUID, which is the file name.
 	dovecotIdx := map[string]int{}

@@ -61,11 +61,11 @@ func corpusMessages(t testing.TB) (names, msgs []string) {
 	return names, msgs
 }
 
-// TestDovecotOracleFetch compares FETCH responses of this server with a
-// private Dovecot's on the message package's corpus.
-func TestDovecotOracleFetch(t *testing.T) {
-	testpeer.Need(t, "dovecot")
-	names, msgs := corpusMessages(t)
+// corpusServers puts msgs, \Seen, in a private Dovecot's INBOX (files
+// named corpus%03d, Dovecot's X-GUID) and in this server's, and returns a
+// session on each, logged in; ours has INBOX selected.
+func corpusServers(t *testing.T, msgs []string) (dc, ours *client) {
+	t.Helper()
 	d := testpeer.StartDovecot(t, testpeer.DovecotConfig{})
 	ts := newTestServer(t, nil)
 	for i, m := range msgs {
@@ -73,9 +73,18 @@ func TestDovecotOracleFetch(t *testing.T) {
 		ts.deliver(t, "u", "INBOX", m, `\Seen`)
 	}
 	d.ChownMailDirs(t)
-	dc := dialUser(t, d.IMAPAddr, d.User, d.Password)
-	ours := login(t, ts.addr, "u")
+	dc = dialUser(t, d.IMAPAddr, d.User, d.Password)
+	ours = login(t, ts.addr, "u")
 	ours.ok("SELECT INBOX")
+	return dc, ours
+}
+
+// TestDovecotOracleFetch compares FETCH responses of this server with a
+// private Dovecot's on the message package's corpus.
+func TestDovecotOracleFetch(t *testing.T) {
+	testpeer.Need(t, "dovecot")
+	names, msgs := corpusMessages(t)
+	dc, ours := corpusServers(t, msgs)
 	byGUID := map[string]string{}
 	for _, l := range dc.ok("UID FETCH 1:* (X-GUID)") {
 		it := splitFetch(l)
