@@ -42,22 +42,13 @@ func cmdSearch(c *conn, cmd *command) error {
 	if !c.searchPrefix(&o) {
 		return nil
 	}
-	root := c.searchKeys()
-	if root == nil {
-		return nil
-	}
-	if err := c.charsetErr(); err != nil {
-		c.failedSave(&o)
+	root, matches, err := c.runSearch(&o)
+	if root == nil || err != nil {
 		return err
 	}
 	o.esearch = o.returnGiven || c.rev2
 	if !o.anyOpt {
 		o.all = true
-	}
-	matches, err := c.search(root)
-	if err != nil {
-		c.failedSave(&o)
-		return err
 	}
 	if hasModSeqKey(root) {
 		ms, err := c.searchModSeq(&o, matches)
@@ -72,6 +63,23 @@ func cmdSearch(c *conn, cmd *command) error {
 	}
 	c.writeSearch(cmd, &o, matches)
 	return nil
+}
+
+// runSearch reads the search keys that end SEARCH and SORT and finds the
+// messages they match. A nil root with a nil error means the keys did not
+// parse (the decoder holds the error). A failure empties the SAVE result
+// (RFC 5182 §2.1).
+func (c *conn) runSearch(o *searchOpts) (root *searchKey, matches []int, err error) {
+	if root = c.searchKeys(); root == nil {
+		return nil, nil, nil
+	}
+	if err = c.charsetErr(); err == nil {
+		matches, err = c.search(root)
+	}
+	if err != nil {
+		c.failedSave(o)
+	}
+	return root, matches, err
 }
 
 // failedSave empties the saved result after a SEARCH with SAVE failed

@@ -42,17 +42,8 @@ func cmdSort(c *conn, cmd *command) error {
 	if crit == nil || !c.dec.ExpectSP() || !c.searchCharset() || !c.dec.ExpectSP() {
 		return nil
 	}
-	root := c.searchKeys()
-	if root == nil {
-		return nil
-	}
-	if err := c.charsetErr(); err != nil {
-		c.failedSave(&o)
-		return err
-	}
-	matches, err := c.search(root)
-	if err != nil {
-		c.failedSave(&o)
+	root, matches, err := c.runSearch(&o)
+	if root == nil || err != nil {
 		return err
 	}
 	sorted, err := c.sortIdx(matches, crit)
