@@ -438,3 +438,29 @@ func changesIncomplete(t *testing.T, ts *testServer, since uint64) bool {
 	}
 	return ch.ExpungedIncomplete
 }
+
+// Sequence-match data naming 2^32 pairs is expanded no further than
+// maxMatchPairs: SELECT answers at once, and VANISHED (EARLIER) from the
+// known-uids fallback still names every expunged UID and no present one.
+func TestQResyncMatchDataBounded(t *testing.T) {
+	st := memstore.Config{TombstoneLimit: 1}.New()
+	ts := newTestServer(t, func(s *Server) {
+		s.Backend = store.BackendFunc(func(ctx context.Context, user string) (store.Store, error) { return st, nil })
+	})
+	cl := login(t, ts.addr, "u")
+	for i := 0; i < 6; i++ {
+		cl.ok("APPEND INBOX {" + itoa(uint64(len(msg1))) + "+}\r\n" + msg1)
+	}
+	cl.ok("ENABLE QRESYNC")
+	var validity string
+	for _, l := range cl.ok("SELECT INBOX") {
+		if v, ok := strings.CutPrefix(l, "* OK [UIDVALIDITY "); ok {
+			validity, _, _ = strings.Cut(v, "]")
+		}
+	}
+	cl.ok(`STORE 1:3 +FLAGS.SILENT (\Deleted)`)
+	cl.ok("EXPUNGE")
+	cl.ok("UNSELECT")
+	lines := cl.ok("SELECT INBOX (QRESYNC (" + validity + " 1 1:6 (1:4294967295 1:4294967295)))")
+	expectLines(t, "SELECT", lines, "* VANISHED (EARLIER) 1:3")
+}
